@@ -294,7 +294,7 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /** IEEE binary16 → float32, exact (Float.float16ToFloat needs Java 20). */
-    static float halfToFloat(short h) {
+    public static float halfToFloat(short h) {
         int bits = h & 0xFFFF;
         int sign = (bits & 0x8000) << 16;
         int exp = (bits >>> 10) & 0x1F;

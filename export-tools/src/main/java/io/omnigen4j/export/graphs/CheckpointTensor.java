@@ -1,0 +1,131 @@
+package io.omnigen4j.export.graphs;
+
+import io.omnigen4j.export.onnx.OnnxType;
+import io.omnigen4j.export.onnx.TensorData;
+import io.omnigen4j.export.safetensors.SafetensorsFile;
+import io.omnigen4j.export.safetensors.TensorInfo;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * A checkpoint tensor as initializer content, read from the memory-mapped file only when the exporter writes it
+ * and streamed in chunks (bounded heap for a 15 GB checkpoint). Optionally transposed (2-D [out,in] linear
+ * weights become [in,out] for MatMul) or reshaped. Always emitted as float32 now; the {@code type} parameter is the
+ * hook for fp16/bf16 export.
+ */
+public final class CheckpointTensor implements TensorData {
+
+    private static final int CHUNK_ELEMENTS = 1 << 20;
+
+    private final SafetensorsFile file;
+    private final TensorInfo info;
+    private final long[] shape;
+    private final boolean transpose;
+
+    private CheckpointTensor(SafetensorsFile file, TensorInfo info, long[] shape, boolean transpose) {
+        this.file = file;
+        this.info = info;
+        this.shape = shape;
+        this.transpose = transpose;
+    }
+
+    /** The tensor as stored, reshaped to {@code shape} (same element count) or as-is when none is given. */
+    public static CheckpointTensor of(SafetensorsFile file, String name, long... shape) throws IOException {
+        TensorInfo info = file.info(name);
+        long[] s = shape.length == 0 ? info.shape() : shape.clone();
+        if (count(s) != info.elementCount()) {
+            throw new IllegalArgumentException(name + ": cannot view " + Arrays.toString(info.shape()) + " as "
+                    + Arrays.toString(s));
+        }
+        return new CheckpointTensor(file, info, s, false);
+    }
+
+    /** A 2-D [rows, cols] tensor transposed to [cols, rows]. */
+    public static CheckpointTensor transposed(SafetensorsFile file, String name) throws IOException {
+        TensorInfo info = file.info(name);
+        if (info.rank() != 2) {
+            throw new IllegalArgumentException(name + ": expected a 2-D tensor, got " + info);
+        }
+        return new CheckpointTensor(file, info, new long[] {info.dim(1), info.dim(0)}, true);
+    }
+
+    private static long count(long[] s) {
+        long n = 1;
+        for (long d : s) {
+            n *= d;
+        }
+        return n;
+    }
+
+    @Override
+    public OnnxType type() {
+        return OnnxType.FLOAT;
+    }
+
+    @Override
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    @Override
+    public void writeTo(ByteSink sink) throws IOException {
+        if (transpose) {
+            writeTransposed(sink);
+        } else {
+            writeStraight(sink);
+        }
+    }
+
+    private void writeStraight(ByteSink sink) throws IOException {
+        long n = info.elementCount();
+        int es = info.dtype().byteSize();
+        for (long start = 0; start < n; start += CHUNK_ELEMENTS) {
+            int len = (int) Math.min(CHUNK_ELEMENTS, n - start);
+            ByteBuffer src = file.slice(info.name(), start * es, (long) len * es);
+            ByteBuffer out = ByteBuffer.allocate(len * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < len; i++) {
+                out.putFloat(read(src, i));
+            }
+            out.flip();
+            sink.accept(out);
+        }
+    }
+
+    /** Emits output rows (input columns) in tiles so reads stay mostly sequential. */
+    private void writeTransposed(ByteSink sink) throws IOException {
+        int rows = Math.toIntExact(info.dim(0));
+        int cols = Math.toIntExact(info.dim(1));
+        int es = info.dtype().byteSize();
+        ByteBuffer src = file.data(info.name());
+        int tile = Math.max(1, Math.min(cols, CHUNK_ELEMENTS / Math.max(1, rows)));
+        float[] buf = new float[tile * rows];
+        for (int c0 = 0; c0 < cols; c0 += tile) {
+            int tc = Math.min(tile, cols - c0);
+            for (int r = 0; r < rows; r++) {
+                int base = r * cols + c0;
+                for (int k = 0; k < tc; k++) {
+                    buf[k * rows + r] = readAt(src, base + k, es);
+                }
+            }
+            ByteBuffer out = ByteBuffer.allocate(tc * rows * 4).order(ByteOrder.LITTLE_ENDIAN);
+            out.asFloatBuffer().put(buf, 0, tc * rows);
+            sink.accept(out);
+        }
+    }
+
+    private float read(ByteBuffer src, int i) {
+        return readAt(src, i, info.dtype().byteSize());
+    }
+
+    private float readAt(ByteBuffer src, int i, int es) {
+        return switch (info.dtype()) {
+            case F32 -> src.getFloat(i * es);
+            case BF16 -> Float.intBitsToFloat((src.getShort(i * es) & 0xFFFF) << 16);
+            case F16 -> SafetensorsFile.halfToFloat(src.getShort(i * es));
+            default -> throw new IllegalStateException(info.name() + " is " + info.dtype() + ", not a float tensor");
+        };
+    }
+}
