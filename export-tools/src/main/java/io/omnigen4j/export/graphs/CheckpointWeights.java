@@ -1,0 +1,78 @@
+package io.omnigen4j.export.graphs;
+
+import io.omnigen4j.export.onnx.GraphBuilder;
+import io.omnigen4j.export.onnx.Value;
+import io.omnigen4j.export.safetensors.SafetensorsException;
+import io.omnigen4j.export.safetensors.SafetensorsFile;
+import io.omnigen4j.export.safetensors.TensorInfo;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+
+/**
+ * Adds checkpoint tensors to graphs as initializers, checking each tensor's shape against what the model config
+ * implies so that a checkpoint that does not match its config fails at export with the key and both shapes named.
+ * The content key is the checkpoint name plus the transform, so graphs of one export share the bytes.
+ */
+public final class CheckpointWeights {
+
+    private final SafetensorsFile file;
+
+    public CheckpointWeights(SafetensorsFile file) {
+        this.file = file;
+    }
+
+    public SafetensorsFile file() {
+        return file;
+    }
+
+    public boolean has(String name) {
+        return file.contains(name);
+    }
+
+    /** The tensor as stored, checked against {@code expected} (empty = no check). */
+    public Value plain(GraphBuilder g, String name, long... expected) {
+        return load(g, name, false, expected, null);
+    }
+
+    /** The tensor as stored but viewed with shape {@code view}, checked against {@code expected}. */
+    public Value reshaped(GraphBuilder g, String name, long[] expected, long... view) {
+        return load(g, name, false, expected, view);
+    }
+
+    /** A linear weight [out, in] transposed to [in, out] for MatMul. */
+    public Value linearT(GraphBuilder g, String name, long out, long in) {
+        return load(g, name, true, new long[] {out, in}, null);
+    }
+
+    private Value load(GraphBuilder g, String name, boolean transpose, long[] expected, long[] view) {
+        try {
+            TensorInfo info = info(name);
+            if (expected != null && expected.length > 0 && !Arrays.equals(info.shape(), expected)) {
+                throw new SafetensorsException(file.path() + ": tensor '" + name + "' has shape "
+                        + Arrays.toString(info.shape()) + " but the model config implies " + Arrays.toString(expected)
+                        + "; the checkpoint and its config.json do not match");
+            }
+            if (!info.dtype().isFloating()) {
+                throw new SafetensorsException(file.path() + ": tensor '" + name + "' is " + info.dtype()
+                        + "; model weights must be F32, F16 or BF16");
+            }
+            CheckpointTensor data = transpose ? CheckpointTensor.transposed(file, name)
+                    : view != null ? CheckpointTensor.of(file, name, view) : CheckpointTensor.of(file, name);
+            String key = name + (transpose ? "^T" : "") + (view != null ? Arrays.toString(view) : "");
+            String initName = name + (transpose ? ".T" : "");
+            return g.weight(initName, key, data);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private TensorInfo info(String name) throws SafetensorsException {
+        if (!file.contains(name)) {
+            throw new SafetensorsException(file.path() + ": missing tensor '" + name
+                    + "'; the file is not an OmniGen checkpoint in the expected layout or is incomplete");
+        }
+        return file.info(name);
+    }
+}

@@ -1,0 +1,340 @@
+package io.omnigen4j.export.graphs;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.omnigen4j.export.onnx.ExternalDataFile;
+import io.omnigen4j.export.onnx.GraphBuilder;
+import io.omnigen4j.export.onnx.OnnxModelWriter;
+import io.omnigen4j.export.safetensors.SafetensorsFile;
+import io.omnigen4j.export.testing.Fixtures;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Runs the exported transformer graphs of tiny-omnigen-a on the recorded inputs of every public case and compares
+ * the raw per-branch outputs at steps 0 and 1 with the reference (atol 2e-4 + rtol 1e-4, the fixtures README's
+ * bound). Prefill K/V are checked through the step outputs they feed.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TransformerGraphsTest {
+
+    static final float MASKED = -Float.MAX_VALUE;
+    static final int HIDDEN = 64, LAYERS = 2, HEADS = 4, HEAD_DIM = 16, ORIG_MAX = 64, MAX_POS = 4096;
+    static final float[] SHORT = {1.0f, 1.07f, 1.18f, 1.35f, 1.61f, 2.04f, 2.75f, 3.9f};
+    static final float[] LONG = {1.02f, 1.45f, 2.2f, 3.55f, 5.9f, 9.8f, 16.5f, 27.0f};
+
+    OrtEnvironment env;
+    Map<String, OrtSession> sessions = new HashMap<>();
+    Path dir;
+
+    @BeforeAll
+    void export() throws Exception {
+        dir = Files.createTempDirectory("og-transformer");
+        TransformerDims dims = new TransformerDims(HIDDEN, LAYERS, HEADS, HEADS, 128, 32064, 1e-5f, 192, 2, 4);
+        env = OrtEnvironment.getEnvironment();
+        try (SafetensorsFile f = SafetensorsFile.open(Fixtures.model("tiny-omnigen-a").resolve("model.safetensors"));
+             ExternalDataFile data = new ExternalDataFile(dir.resolve("transformer.weights"))) {
+            TransformerGraphs tg = new TransformerGraphs(dims, new CheckpointWeights(f));
+            OnnxModelWriter writer = new OnnxModelWriter("test", 1024);
+            for (GraphBuilder g : List.of(tg.tokenEmbed(), tg.imageEmbed(), tg.prefill(), tg.step())) {
+                writer.write(g, dir.resolve(g.name() + ".onnx"), data, Map.of());
+            }
+        }
+        for (String n : List.of(TransformerGraphs.TOKEN_EMBED, TransformerGraphs.IMAGE_EMBED, TransformerGraphs.PREFILL,
+                TransformerGraphs.STEP)) {
+            sessions.put(n, env.createSession(dir.resolve(n + ".onnx").toString(), new OrtSession.SessionOptions()));
+        }
+    }
+
+    @AfterAll
+    void close() throws Exception {
+        for (OrtSession s : sessions.values()) {
+            s.close();
+        }
+    }
+
+    static List<String> cases() {
+        return Fixtures.PUBLIC_CASES;
+    }
+
+    /** One forward group: the rows of one model call (a branch in separate mode, all branches when batched). */
+    record Group(String prefix, String llmPrefix, String step1Prefix, int[] branches) {
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void rawOutputsMatchReference(String name) throws Exception {
+        Path caseDir = Fixtures.caseDir(name);
+        JsonNode cj = new ObjectMapper().readTree(caseDir.resolve("case.json").toFile());
+        boolean kv = cj.get("pipeline_args").get("use_kv_cache").asBoolean();
+        boolean separate = cj.get("pipeline_args").get("separate_cfg_infer").asBoolean();
+        int nBranch = cj.get("n_branch").asInt();
+        int nPrompt = cj.get("n_prompt").asInt();
+        List<Group> groups = new ArrayList<>();
+        if (separate) {
+            for (int g = 0; g < nBranch; g++) {
+                groups.add(new Group("processor.branch." + g + ".", "step.%d.llm.branch." + g + ".",
+                        "step.1.branch." + g + ".", new int[] {g}));
+            }
+        } else {
+            int[] all = new int[nBranch];
+            for (int g = 0; g < nBranch; g++) {
+                all[g] = g;
+            }
+            groups.add(new Group("processor.", "step.%d.llm.", "step.1.", all));
+        }
+        double worst = 0;
+        try (SafetensorsFile t = SafetensorsFile.open(caseDir.resolve("tensors.safetensors"))) {
+            int[] zShape = t.info("step.0.z_in").intShape();
+            int lh = zShape[2], lw = zShape[3];
+            int n = (lh / 2) * (lw / 2);
+            long[] posIndex = posIndex(lh / 2, lw / 2);
+            for (Group grp : groups) {
+                int[] mShape = t.info(grp.prefix + "attention_mask").intShape();
+                int rows = mShape[0], s = mShape[1], c = s - n - 1;
+                float[] mask01 = t.floats(grp.prefix + "attention_mask");
+                long[] pos = t.longs(grp.prefix + "position_ids");
+                float[] embeds = t.floats(String.format(grp.llmPrefix, 0) + "inputs_embeds");
+                boolean longFactors = s > ORIG_MAX;
+                worst = Math.max(worst, checkEmbeddings(t, cj, grp, embeds, rows, s, c, separate));
+                // Prefill on the condition part of the recorded step-0 LLM input.
+                float[] condEmb = sliceRows(embeds, rows, s, HIDDEN, 0, c);
+                float[] prefillMask = additive(mask01, rows, s, s, 0, c, 0, c, false, n);
+                Map<String, OnnxTensor> in = new HashMap<>();
+                in.put("inputs_embeds", tensor(condEmb, rows, c, HIDDEN));
+                in.put("attention_mask", tensor(prefillMask, rows, 1, c, c));
+                float[][] rope = rope(pos, rows, s, 0, c, longFactors);
+                in.put("rope_cos", tensor(rope[0], rows, c, HEAD_DIM / 2));
+                in.put("rope_sin", tensor(rope[1], rows, c, HEAD_DIM / 2));
+                Map<String, float[]> cache = new HashMap<>();
+                try (OrtSession.Result r = sessions.get(TransformerGraphs.PREFILL).run(in)) {
+                    for (Map.Entry<String, OnnxValue> e : r) {
+                        cache.put(e.getKey(), ((OnnxTensor) e.getValue()).getFloatBuffer().array());
+                    }
+                } finally {
+                    closeAll(in);
+                }
+                for (int step = 0; step < 2; step++) {
+                    float[] z = t.floats("step." + step + ".z_in");
+                    float sigma = t.floats("step." + step + ".timestep")[0];
+                    float[] zRows = repeat(z, rows / nPrompt);
+                    float[] ts = new float[rows];
+                    java.util.Arrays.fill(ts, sigma);
+                    float[] mask;
+                    if (kv && step == 1) {
+                        float[] m1 = t.floats(grp.step1Prefix + "attention_mask");
+                        mask = additive(m1, rows, n + 1, s, 0, n + 1, 0, s, false, n);
+                    } else {
+                        // Step 0 with the cache: the reference's new tokens see only the condition keys.
+                        mask = additive(mask01, rows, s, s, c, s, 0, s, kv && step == 0, n);
+                    }
+                    float[][] rp = rope(pos, rows, s, c, s, longFactors);
+                    Map<String, OnnxTensor> sin = new HashMap<>();
+                    sin.put("latents", tensor(zRows, rows, 4, lh, lw));
+                    sin.put("timestep", tensor(ts, rows));
+                    sin.put("pos_index", OnnxTensor.createTensor(env, LongBuffer.wrap(posIndex), new long[] {n}));
+                    sin.put("attention_mask", tensor(mask, rows, 1, n + 1, s));
+                    sin.put("rope_cos", tensor(rp[0], rows, n + 1, HEAD_DIM / 2));
+                    sin.put("rope_sin", tensor(rp[1], rows, n + 1, HEAD_DIM / 2));
+                    for (int l = 0; l < LAYERS; l++) {
+                        sin.put(TransformerGraphs.pastKey(l), tensor(cache.get(TransformerGraphs.presentKey(l)), rows, HEADS, c, HEAD_DIM));
+                        sin.put(TransformerGraphs.pastValue(l), tensor(cache.get(TransformerGraphs.presentValue(l)), rows, HEADS, c, HEAD_DIM));
+                    }
+                    float[] out;
+                    try (OrtSession.Result r = sessions.get(TransformerGraphs.STEP).run(sin)) {
+                        out = ((OnnxTensor) r.get(0)).getFloatBuffer().array();
+                    } finally {
+                        closeAll(sin);
+                    }
+                    int per = out.length / grp.branches.length;
+                    for (int bi = 0; bi < grp.branches.length; bi++) {
+                        float[] expected = t.floats("step." + step + ".raw." + grp.branches[bi]);
+                        float[] actual = java.util.Arrays.copyOfRange(out, bi * per, (bi + 1) * per);
+                        double err = maxErr(actual, expected);
+                        worst = Math.max(worst, err);
+                        System.out.printf("%s step %d branch %d: max abs err %.3g%n", name, step, grp.branches[bi], err);
+                        assertClose(actual, expected, 2e-4, 1e-4, name + " step " + step + " branch " + grp.branches[bi]);
+                    }
+                }
+            }
+        }
+        System.out.printf("%s: worst raw-output error %.3g%n", name, worst);
+    }
+
+    private int encodeCounter;
+
+    /**
+     * token_embed on the recorded ids must give the recorded LLM input on text rows; image_embed on the recorded
+     * VAE latent must give it on each image span (separate mode: branch 0's images, then branch 2's).
+     */
+    double checkEmbeddings(SafetensorsFile t, JsonNode cj, Group grp, float[] embeds, int rows, int s, int c,
+                           boolean separate) throws Exception {
+        if (grp.branches[0] == 0) {
+            encodeCounter = 0;
+        }
+        long[] ids = t.longs(grp.prefix + "input_ids");
+        float[] tok;
+        try (OnnxTensor idT = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {rows, c});
+             OrtSession.Result r = sessions.get(TransformerGraphs.TOKEN_EMBED).run(Map.of("input_ids", idT))) {
+            tok = ((OnnxTensor) r.get(0)).getFloatBuffer().array();
+        }
+        boolean[][] isImage = new boolean[rows][c];
+        double worst = 0;
+        JsonNode spans = separate ? cj.get("image_spans").get(grp.branches[0]) : cj.get("image_spans");
+        for (int row = 0; row < rows; row++) {
+            JsonNode rowSpans = spans == null ? null : spans.get(String.valueOf(row));
+            if (rowSpans == null) {
+                continue;
+            }
+            for (JsonNode span : rowSpans) {
+                int a = span.get(0).asInt(), b = span.get(1).asInt();
+                int n = encodeCounter++;
+                float[] lat = t.floats("vae_encode." + n + ".latent");
+                int[] ls = t.info("vae_encode." + n + ".latent").intShape();
+                int hp = ls[2] / 2, wp = ls[3] / 2;
+                assertTrue(hp * wp == b - a, "span length matches image tokens");
+                float[] img;
+                try (OnnxTensor lt = tensor(lat, 1, 4, ls[2], ls[3]);
+                     OnnxTensor pt = OnnxTensor.createTensor(env, LongBuffer.wrap(posIndex(hp, wp)), new long[] {hp * wp});
+                     OrtSession.Result r = sessions.get(TransformerGraphs.IMAGE_EMBED).run(Map.of("latents", lt, "pos_index", pt))) {
+                    img = ((OnnxTensor) r.get(0)).getFloatBuffer().array();
+                }
+                float[] expected = java.util.Arrays.copyOfRange(embeds, (row * s + a) * HIDDEN, (row * s + b) * HIDDEN);
+                double err = maxErr(img, expected);
+                worst = Math.max(worst, err);
+                assertClose(img, expected, 2e-4, 1e-4, "image_embed row " + row + " span " + a);
+                for (int k = a; k < b; k++) {
+                    isImage[row][k] = true;
+                }
+            }
+        }
+        for (int row = 0; row < rows; row++) {
+            for (int k = 0; k < c; k++) {
+                if (isImage[row][k]) {
+                    continue;
+                }
+                for (int h = 0; h < HIDDEN; h++) {
+                    float a = tok[(row * c + k) * HIDDEN + h], e = embeds[(row * s + k) * HIDDEN + h];
+                    if (a != e) {
+                        throw new AssertionError("token_embed row " + row + " pos " + k + " differs: " + a + " vs " + e);
+                    }
+                }
+            }
+        }
+        return worst;
+    }
+
+    static long[] posIndex(int hp, int wp) {
+        int top = (192 - hp) / 2, left = (192 - wp) / 2;
+        long[] idx = new long[hp * wp];
+        for (int r = 0; r < hp; r++) {
+            for (int c = 0; c < wp; c++) {
+                idx[r * wp + c] = (long) (top + r) * 192 + left + c;
+            }
+        }
+        return idx;
+    }
+
+    /** Rows [r0,r1) × cols [c0,c1) of a [B,R,C] 0/1 mask as an additive mask; compat masks the last n+1 columns. */
+    static float[] additive(float[] m, int b, int rowsTotal, int colsTotal, int r0, int r1, int c0, int c1,
+                            boolean maskNewColumns, int n) {
+        int rows = r1 - r0, cols = c1 - c0;
+        float[] out = new float[b * rows * cols];
+        for (int bb = 0; bb < b; bb++) {
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    float v = m[(bb * rowsTotal + r0 + r) * colsTotal + c0 + c];
+                    boolean newCol = maskNewColumns && (c0 + c) >= colsTotal - (n + 1);
+                    out[(bb * rows + r) * cols + c] = (v != 0f && !newCol) ? 0f : MASKED;
+                }
+            }
+        }
+        return out;
+    }
+
+    static float[][] rope(long[] pos, int b, int s, int t0, int t1, boolean longFactors) {
+        int half = HEAD_DIM / 2;
+        float[] ext = longFactors ? LONG : SHORT;
+        float a = (float) Math.sqrt(1 + Math.log((double) MAX_POS / ORIG_MAX) / Math.log(ORIG_MAX));
+        float[] inv = new float[half];
+        for (int j = 0; j < half; j++) {
+            float expo = (float) (2 * j) / (float) HEAD_DIM;
+            float base = (float) Math.pow(10000.0, expo);
+            inv[j] = 1f / (ext[j] * base);
+        }
+        int len = t1 - t0;
+        float[] cos = new float[b * len * half], sin = new float[b * len * half];
+        for (int bb = 0; bb < b; bb++) {
+            for (int k = 0; k < len; k++) {
+                float p = pos[bb * s + t0 + k];
+                for (int j = 0; j < half; j++) {
+                    float th = inv[j] * p;
+                    cos[(bb * len + k) * half + j] = (float) Math.cos(th) * a;
+                    sin[(bb * len + k) * half + j] = (float) Math.sin(th) * a;
+                }
+            }
+        }
+        return new float[][] {cos, sin};
+    }
+
+    static float[] sliceRows(float[] x, int b, int s, int h, int from, int to) {
+        float[] out = new float[b * (to - from) * h];
+        for (int bb = 0; bb < b; bb++) {
+            System.arraycopy(x, (bb * s + from) * h, out, bb * (to - from) * h, (to - from) * h);
+        }
+        return out;
+    }
+
+    static float[] repeat(float[] x, int times) {
+        float[] out = new float[x.length * times];
+        for (int i = 0; i < times; i++) {
+            System.arraycopy(x, 0, out, i * x.length, x.length);
+        }
+        return out;
+    }
+
+    OnnxTensor tensor(float[] v, long... shape) throws Exception {
+        return OnnxTensor.createTensor(env, FloatBuffer.wrap(v), shape);
+    }
+
+    static void closeAll(Map<String, OnnxTensor> m) {
+        m.values().forEach(OnnxTensor::close);
+    }
+
+    static double maxErr(float[] a, float[] e) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs((double) a[i] - e[i]));
+        }
+        return m;
+    }
+
+    static void assertClose(float[] a, float[] e, double atol, double rtol, String what) {
+        assertTrue(a.length == e.length, what + ": length " + a.length + " vs " + e.length);
+        for (int i = 0; i < a.length; i++) {
+            double tol = atol + rtol * Math.abs(e[i]);
+            if (!(Math.abs((double) a[i] - e[i]) <= tol)) {
+                throw new AssertionError(what + ": element " + i + " is " + a[i] + ", expected " + e[i]
+                        + " (max abs err " + maxErr(a, e) + ")");
+            }
+        }
+    }
+}
