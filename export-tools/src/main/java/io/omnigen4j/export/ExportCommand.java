@@ -1,0 +1,58 @@
+package io.omnigen4j.export;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code export --checkpoint DIR --out DIR [--precision fp32] [--force]}: the exporter's command line. Also a
+ * subcommand of the {@code omnigen} CLI. Errors print one line; {@code --verbose} adds the stack trace.
+ */
+@Command(name = "export", mixinStandardHelpOptions = true, version = "omnigen4j-export " + OmniGenExporter.VERSION,
+        description = "Export an OmniGen checkpoint folder to the ONNX model folder the SDK loads.")
+public final class ExportCommand implements Callable<Integer> {
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
+            description = "OmniGen checkpoint folder (config.json, model.safetensors, tokenizer.json, vae/).")
+    Path checkpoint;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model folder to create.")
+    Path out;
+
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "P",
+            description = "Graph precision: fp32 (fp16/bf16 later). Default: ${DEFAULT-VALUE}.")
+    String precision;
+
+    @Option(names = "--force", description = "Replace the output folder if it exists.")
+    boolean force;
+
+    @Option(names = "--verbose", description = "Print stack traces on errors.")
+    boolean verbose;
+
+    @Override
+    public Integer call() {
+        long t0 = System.nanoTime();
+        try {
+            ExportOptions options = ExportOptions.builder(checkpoint, out)
+                    .precision(ExportOptions.Precision.parse(precision))
+                    .force(force)
+                    .progress(line -> System.out.printf("[%6.1fs] %s%n", (System.nanoTime() - t0) / 1e9, line))
+                    .build();
+            OmniGenExporter.export(options);
+            return 0;
+        } catch (Exception e) {
+            System.err.println("export failed: " + e.getMessage());
+            if (verbose) {
+                e.printStackTrace();
+            }
+            return 1;
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ExportCommand()).execute(args));
+    }
+}

@@ -1,0 +1,207 @@
+package io.omnigen4j.export;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.omnigen4j.export.config.ConfigException;
+import io.omnigen4j.export.config.Phi3Config;
+import io.omnigen4j.export.config.VaeConfig;
+import io.omnigen4j.export.graphs.CheckpointWeights;
+import io.omnigen4j.export.graphs.TransformerDims;
+import io.omnigen4j.export.graphs.TransformerGraphs;
+import io.omnigen4j.export.graphs.VaeGraphs;
+import io.omnigen4j.export.manifest.ManifestModel;
+import io.omnigen4j.export.onnx.Dim;
+import io.omnigen4j.export.onnx.ExternalDataFile;
+import io.omnigen4j.export.onnx.GraphBuilder;
+import io.omnigen4j.export.onnx.OnnxModelWriter;
+import io.omnigen4j.export.onnx.TensorSignature;
+import io.omnigen4j.export.safetensors.SafetensorsFile;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Turns an OmniGen checkpoint folder into the model folder the SDK loads: six ONNX graphs, two shared weight files,
+ * the tokenizer files and {@code manifest.json}. Everything is written into a temporary sibling folder that is
+ * renamed into place at the end, so a failed or interrupted export never leaves a half-written model.
+ * Weights stream from the memory-mapped checkpoint to the weight files: heap use does not grow with model size.
+ */
+public final class OmniGenExporter {
+
+    public static final String VERSION = "0.1.0";
+    public static final String TRANSFORMER_WEIGHTS = "transformer.weights";
+    public static final String VAE_WEIGHTS = "vae.weights";
+    /** Initializers below this size stay inside the .onnx file. */
+    static final long EXTERNAL_THRESHOLD = 1024;
+
+    static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
+            "special_tokens_map.json");
+
+    private OmniGenExporter() {
+    }
+
+    /** Exports and returns the manifest written. */
+    public static ManifestModel export(ExportOptions options) throws IOException {
+        Path ckpt = options.checkpoint();
+        Path out = options.output().toAbsolutePath().normalize();
+        checkCheckpoint(ckpt);
+        if (Files.exists(out) && !options.force()) {
+            throw new ExportException("output folder " + out + " already exists; choose another folder or pass --force"
+                    + " to replace it");
+        }
+        Phi3Config phi;
+        VaeConfig vae;
+        try {
+            phi = Phi3Config.readFromCheckpoint(ckpt);
+            vae = VaeConfig.readFromCheckpoint(ckpt);
+        } catch (ConfigException e) {
+            throw new ExportException(e.getMessage(), e);
+        }
+        Path parent = out.getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempDirectory(parent, "." + out.getFileName() + ".export-");
+        boolean done = false;
+        try {
+            Map<String, ManifestModel.GraphEntry> graphs = new LinkedHashMap<>();
+            TransformerDims dims = new TransformerDims(phi.hiddenSize(), phi.numHiddenLayers(),
+                    phi.numAttentionHeads(), phi.numKeyValueHeads(), phi.intermediateSize(), phi.vocabSize(),
+                    (float) phi.rmsNormEps(), 192, 2, vae.latentChannels());
+            OnnxModelWriter writer = new OnnxModelWriter(VERSION, EXTERNAL_THRESHOLD);
+            Map<String, String> meta = Map.of("omnigen4j.format_version", Integer.toString(ManifestModel.FORMAT_VERSION));
+            try (SafetensorsFile model = SafetensorsFile.open(ckpt.resolve("model.safetensors"));
+                 ExternalDataFile data = new ExternalDataFile(tmp.resolve(TRANSFORMER_WEIGHTS))) {
+                TransformerGraphs tg = new TransformerGraphs(dims, new CheckpointWeights(model));
+                for (GraphBuilder g : List.of(tg.tokenEmbed(), tg.imageEmbed(), tg.prefill(), tg.step())) {
+                    options.progress().accept("writing " + g.name() + ".onnx");
+                    writer.write(g, tmp.resolve(g.name() + ".onnx"), data, meta);
+                    graphs.put(g.name(), entry(g, TRANSFORMER_WEIGHTS));
+                }
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            VaeGraphs.Dims vd = new VaeGraphs.Dims(vae.inChannels(), vae.outChannels(), vae.latentChannels(),
+                    vae.blockOutChannels().stream().mapToInt(Integer::intValue).toArray(), vae.layersPerBlock(),
+                    vae.normNumGroups(), vae.midBlockAddAttention(), vae.useQuantConv(), vae.usePostQuantConv());
+            try (SafetensorsFile vaeFile = SafetensorsFile.open(ckpt.resolve("vae/diffusion_pytorch_model.safetensors"));
+                 ExternalDataFile data = new ExternalDataFile(tmp.resolve(VAE_WEIGHTS))) {
+                for (GraphBuilder g : List.of(VaeGraphs.encoder(vaeFile, vd), VaeGraphs.decoder(vaeFile, vd))) {
+                    options.progress().accept("writing " + g.name() + ".onnx");
+                    writer.write(g, tmp.resolve(g.name() + ".onnx"), data, meta);
+                    graphs.put(g.name(), entry(g, VAE_WEIGHTS));
+                }
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            List<String> extra = new ArrayList<>();
+            for (String f : TOKENIZER_FILES) {
+                Path src = ckpt.resolve(f);
+                if (Files.exists(src)) {
+                    Files.copy(src, tmp.resolve(f));
+                    if (!f.equals("tokenizer.json")) {
+                        extra.add(f);
+                    }
+                }
+            }
+            options.progress().accept("computing checksums");
+            List<ManifestModel.FileEntry> files = new ArrayList<>();
+            try (Stream<Path> s = Files.list(tmp)) {
+                for (Path p : s.sorted().toList()) {
+                    files.add(new ManifestModel.FileEntry(p.getFileName().toString(), Files.size(p), sha256(p)));
+                }
+            }
+            ManifestModel manifest = new ManifestModel(ManifestModel.FORMAT, ManifestModel.FORMAT_VERSION,
+                    "omnigen4j-export " + VERSION, "fp32", phi.toJson(), vae.toJson(),
+                    new ManifestModel.OmniGenConstants(192, 2, vae.latentChannels(), vae.downsampleFactor(),
+                            TransformerDims.TIME_FEATURES, 2, "batch,kv_heads,cond_len,head_dim"),
+                    graphs, new ManifestModel.TokenizerEntry("tokenizer.json", extra), files);
+            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            json.writeValue(tmp.resolve(ManifestModel.FILE_NAME).toFile(), manifest);
+            if (Files.exists(out)) {
+                deleteTree(out);
+            }
+            try {
+                Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, out);
+            }
+            done = true;
+            options.progress().accept("exported to " + out);
+            return manifest;
+        } finally {
+            if (!done) {
+                deleteTree(tmp);
+            }
+        }
+    }
+
+    private static ManifestModel.GraphEntry entry(GraphBuilder g, String dataFile) {
+        return new ManifestModel.GraphEntry(g.name() + ".onnx", List.of(dataFile), tensors(g.inputs()),
+                tensors(g.outputs()));
+    }
+
+    private static List<ManifestModel.TensorEntry> tensors(List<TensorSignature> sigs) {
+        List<ManifestModel.TensorEntry> out = new ArrayList<>();
+        for (TensorSignature s : sigs) {
+            List<Object> dims = new ArrayList<>();
+            for (Dim d : s.dims()) {
+                dims.add(d.isSymbolic() ? d.symbol() : (Object) d.size());
+            }
+            out.add(new ManifestModel.TensorEntry(s.name(), s.type().manifestName(), dims));
+        }
+        return out;
+    }
+
+    private static void checkCheckpoint(Path ckpt) throws ExportException {
+        if (!Files.isDirectory(ckpt)) {
+            throw new ExportException("checkpoint folder " + ckpt + " does not exist; pass the folder that holds"
+                    + " config.json, model.safetensors, tokenizer.json and vae/");
+        }
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "vae/config.json",
+                "vae/diffusion_pytorch_model.safetensors")) {
+            if (!Files.isRegularFile(ckpt.resolve(f))) {
+                throw new ExportException("checkpoint folder " + ckpt + " has no " + f + "; an OmniGen checkpoint"
+                        + " holds config.json, model.safetensors, tokenizer.json and vae/ (config.json +"
+                        + " diffusion_pytorch_model.safetensors)");
+            }
+        }
+    }
+
+    static String sha256(Path p) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (InputStream in = new DigestInputStream(Files.newInputStream(p), md)) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.omnigen4j.export.manifest;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code manifest.json} of an exported model folder: the whole contract between exporter and SDK (format in
+ * {@code onnx-models/README.md}). The SDK reads it with its own records and never opens the checkpoint.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ManifestModel(
+        @JsonProperty("format") String format,
+        @JsonProperty("format_version") int formatVersion,
+        @JsonProperty("producer") String producer,
+        @JsonProperty("precision") String precision,
+        @JsonProperty("transformer") JsonNode transformerConfig,
+        @JsonProperty("vae") JsonNode vaeConfig,
+        @JsonProperty("omnigen") OmniGenConstants omnigen,
+        @JsonProperty("graphs") Map<String, GraphEntry> graphs,
+        @JsonProperty("tokenizer") TokenizerEntry tokenizer,
+        @JsonProperty("files") List<FileEntry> files) {
+
+    public static final String FORMAT = "omnigen4j-model";
+    public static final int FORMAT_VERSION = 1;
+    public static final String FILE_NAME = "manifest.json";
+
+    /** OmniGen's fixed architecture constants (not in config.json). */
+    public record OmniGenConstants(
+            @JsonProperty("pos_embed_max_size") int posEmbedMaxSize,
+            @JsonProperty("patch_size") int patchSize,
+            @JsonProperty("latent_channels") int latentChannels,
+            @JsonProperty("vae_downscale") int vaeDownscale,
+            @JsonProperty("time_features") int timeFeatures,
+            @JsonProperty("pad_token_id") int padTokenId,
+            @JsonProperty("kv_cache_layout") String kvCacheLayout) {
+    }
+
+    public record GraphEntry(
+            @JsonProperty("file") String file,
+            @JsonProperty("data_files") List<String> dataFiles,
+            @JsonProperty("inputs") List<TensorEntry> inputs,
+            @JsonProperty("outputs") List<TensorEntry> outputs) {
+    }
+
+    /** dims: numbers for fixed sizes, strings for symbolic ones. */
+    public record TensorEntry(
+            @JsonProperty("name") String name,
+            @JsonProperty("dtype") String dtype,
+            @JsonProperty("dims") List<Object> dims) {
+    }
+
+    public record TokenizerEntry(
+            @JsonProperty("file") String file,
+            @JsonProperty("extra_files") List<String> extraFiles) {
+    }
+
+    public record FileEntry(
+            @JsonProperty("path") String path,
+            @JsonProperty("bytes") long bytes,
+            @JsonProperty("sha256") String sha256) {
+    }
+}

@@ -1,0 +1,92 @@
+package io.omnigen4j.export;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.omnigen4j.export.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class OmniGenExporterTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void exportsTinyModelWhoseGraphsLoadAndWhoseManifestDescribesThem() throws Exception {
+        Path out = tmp.resolve("model");
+        List<String> progress = new ArrayList<>();
+        long t0 = System.nanoTime();
+        OmniGenExporter.export(ExportOptions.builder(Fixtures.model("tiny-omnigen-a"), out).progress(progress::add).build());
+        System.out.printf("export of tiny-omnigen-a: %.2f s%n", (System.nanoTime() - t0) / 1e9);
+        JsonNode m = new ObjectMapper().readTree(out.resolve("manifest.json").toFile());
+        assertEquals("omnigen4j-model", m.get("format").asText());
+        assertEquals(64, m.get("transformer").get("hidden_size").asInt());
+        assertEquals(6, m.get("graphs").size());
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        for (JsonNode g : m.get("graphs")) {
+            try (OrtSession s = env.createSession(out.resolve(g.get("file").asText()).toString(),
+                    new OrtSession.SessionOptions())) {
+                assertEquals(g.get("inputs").size(), s.getNumInputs(), g.get("file").asText());
+                assertEquals(g.get("outputs").size(), s.getNumOutputs(), g.get("file").asText());
+            }
+        }
+        for (JsonNode f : m.get("files")) {
+            Path p = out.resolve(f.get("path").asText());
+            assertEquals(f.get("bytes").asLong(), Files.size(p));
+            assertEquals(f.get("sha256").asText(), OmniGenExporter.sha256(p));
+            System.out.printf("  %-26s %,12d bytes%n", f.get("path").asText(), f.get("bytes").asLong());
+        }
+        assertTrue(Files.exists(out.resolve("tokenizer.json")));
+        assertTrue(progress.stream().anyMatch(l -> l.contains("transformer_step")));
+        try (Stream<Path> s = Files.list(tmp)) {
+            assertEquals(1, s.count(), "no temporary folder left behind");
+        }
+    }
+
+    @Test
+    void refusesToOverwriteWithoutForceAndReplacesWithForce() throws Exception {
+        Path out = tmp.resolve("model");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("old.txt"), "x");
+        ExportException e = assertThrows(ExportException.class, () ->
+                OmniGenExporter.export(ExportOptions.builder(Fixtures.model("tiny-omnigen-a"), out).build()));
+        assertTrue(e.getMessage().contains("--force"), e.getMessage());
+        OmniGenExporter.export(ExportOptions.builder(Fixtures.model("tiny-omnigen-a"), out).force(true).build());
+        assertFalse(Files.exists(out.resolve("old.txt")));
+        assertTrue(Files.exists(out.resolve("manifest.json")));
+    }
+
+    @Test
+    void missingCheckpointPiecesAreNamed() throws Exception {
+        Path ckpt = tmp.resolve("ckpt");
+        Files.createDirectories(ckpt);
+        Files.copy(Fixtures.model("tiny-omnigen-a").resolve("config.json"), ckpt.resolve("config.json"));
+        ExportException e = assertThrows(ExportException.class, () ->
+                OmniGenExporter.export(ExportOptions.builder(ckpt, tmp.resolve("out")).build()));
+        assertTrue(e.getMessage().contains("model.safetensors"), e.getMessage());
+        ExportException missing = assertThrows(ExportException.class, () ->
+                OmniGenExporter.export(ExportOptions.builder(tmp.resolve("nope"), tmp.resolve("out")).build()));
+        assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
+        assertFalse(Files.exists(tmp.resolve("out")));
+    }
+
+    @Test
+    void onlyFp32IsAcceptedForNow() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
+                ExportOptions.builder(tmp, tmp.resolve("o")).precision(ExportOptions.Precision.FP16).build());
+        assertTrue(e.getMessage().contains("fp32"));
+    }
+}
