@@ -68,4 +68,21 @@ public final class Ops {
         }
         return n.out();
     }
+
+    /**
+     * GroupNorm over an [N, C, ...] input, written without GroupNormalization (ONNX Runtime has no kernel for it on
+     * CPU or CUDA and expands its function body): reshape to [N, G, C/G·…], InstanceNormalization with unit scale
+     * and zero bias (per-group mean and biased variance), reshape back, then {@code ·gamma + beta}. {@code gamma}
+     * and {@code beta} must already broadcast against the input ([C, 1, 1] for NCHW).
+     */
+    public static Value groupNorm(GraphBuilder g, Value x, Value gamma, Value beta, int groups, float eps) {
+        float[] ones = new float[groups];
+        java.util.Arrays.fill(ones, 1f);
+        Value grouped = reshape(g, x, 0L, groups, -1L);
+        Value normed = g.op("InstanceNormalization")
+                .in(grouped, g.constFloats(ones, groups), g.constFloats(new float[groups], groups))
+                .attr("epsilon", eps).out();
+        Value back = reshape(g, normed, g.op("Shape").in(x).out());
+        return add(g, mul(g, back, gamma), beta);
+    }
 }

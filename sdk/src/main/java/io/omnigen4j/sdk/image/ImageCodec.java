@@ -1,0 +1,59 @@
+package io.omnigen4j.sdk.image;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Platform-specific image file reading and PNG writing, kept out of the core SDK because the JVM's image APIs
+ * ({@code java.desktop}) do not exist on Android. Decoding follows PIL's {@code Image.open(f).convert("RGB")}: alpha
+ * is dropped without compositing, grey and palette images become RGB, EXIF orientation and colour profiles are ignored.
+ */
+public interface ImageCodec {
+    /** PIL's default decompression-bomb threshold (89,478,485 pixels), used when no budget is given. */
+    long DEFAULT_MAX_PIXELS = 89_478_485L;
+
+    /**
+     * Reads only the header and returns the declared size, so that callers can refuse huge images before decoding.
+     *
+     * @throws ImageDecodeException if the data is not a readable image header
+     */
+    ImageSize probeSize(byte[] encoded) throws ImageDecodeException;
+
+    /**
+     * Decodes an image file's bytes to 8-bit RGB.
+     *
+     * @throws ImageDecodeException if the format is unsupported, the data is corrupt, or the declared size exceeds
+     *                              this codec's pixel budget ({@link ImageDecodeException.Reason#TOO_MANY_PIXELS})
+     */
+    RgbImage decode(byte[] encoded) throws ImageDecodeException;
+
+    /**
+     * Encodes {@code image} as an 8-bit RGB PNG carrying {@code textMetadata} as text chunks (in map iteration order).
+     *
+     * @throws IllegalArgumentException if a key is not a valid PNG keyword (1–79 Latin-1 characters, no leading,
+     *                                  trailing or double spaces)
+     */
+    byte[] encodePng(RgbImage image, Map<String, String> textMetadata);
+
+    /** {@link #probeSize(byte[])} on a file; the message of a failure names the file. */
+    default ImageSize probeSize(Path file) throws IOException {
+        byte[] data = Files.readAllBytes(file);
+        try {
+            return probeSize(data);
+        } catch (ImageDecodeException e) {
+            throw new ImageDecodeException(e.reason(), file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@link #decode(byte[])} on a file; the message of a failure names the file. */
+    default RgbImage decode(Path file) throws IOException {
+        byte[] data = Files.readAllBytes(file);
+        try {
+            return decode(data);
+        } catch (ImageDecodeException e) {
+            throw new ImageDecodeException(e.reason(), file + ": " + e.getMessage(), e);
+        }
+    }
+}
