@@ -1,0 +1,417 @@
+package io.omnigen4j.sdk;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.omnigen4j.sdk.batch.Collation;
+import io.omnigen4j.sdk.batch.Collator;
+import io.omnigen4j.sdk.batch.CosSin;
+import io.omnigen4j.sdk.image.InputImagePreprocessor;
+import io.omnigen4j.sdk.image.PreprocessedImage;
+import io.omnigen4j.sdk.model.ModelManifest;
+import io.omnigen4j.sdk.prompt.BranchInput;
+import io.omnigen4j.sdk.prompt.ImageSpan;
+import io.omnigen4j.sdk.prompt.PromptEncoder;
+import io.omnigen4j.sdk.runtime.ModelSessions;
+import io.omnigen4j.sdk.sampling.EulerStep;
+import io.omnigen4j.sdk.sampling.FlowSchedule;
+import io.omnigen4j.sdk.sampling.Guidance;
+import io.omnigen4j.sdk.sampling.LatentCodec;
+import io.omnigen4j.sdk.sampling.NoiseSource;
+import io.omnigen4j.sdk.sampling.SeededNoiseSource;
+
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One generate call, top to bottom: preprocess → tokenize and collate → VAE-encode input images → prefill the
+ * condition K/V once per forward group → denoise (step graph per group, guidance, Euler) → decode. Owns every
+ * tensor it creates and closes them all, also on failure and cancellation. Not reused between calls.
+ */
+final class Generation {
+
+    /** Branch indices in the reference's order. */
+    static final int COND = 0, UNCOND = 1, IMG_COND = 2;
+
+    private final OmniGen model;
+    private final GenerationRequest req;
+    private final ProgressListener listener;
+    private final CancellationToken cancel;
+    private final OrtEnvironment env;
+    private final ModelSessions sessions;
+    private final List<AutoCloseable> owned = new ArrayList<>();
+    private OrtSession.RunOptions runOptions;
+    private long start;
+
+    Generation(OmniGen model, GenerationRequest req, ProgressListener listener, CancellationToken cancel) {
+        this.model = model;
+        this.req = req;
+        this.listener = listener == null ? ProgressListener.NONE : listener;
+        this.cancel = cancel == null ? new CancellationToken() : cancel;
+        this.sessions = model.sessions();
+        this.env = sessions.env();
+    }
+
+    /** One model call's rows: a branch (separate CFG) or all branches (batched). */
+    private static final class Group {
+        final int[] branches;
+        final List<List<PreprocessedImage>> rowImages = new ArrayList<>();
+        final List<BranchInput> rows = new ArrayList<>();
+        Collation collation;
+        boolean longFactors;
+        OrtSession.Result cache;
+        OnnxTensor posIndex, cos, sin, maskStep0, maskSteps;
+
+        Group(int... branches) {
+            this.branches = branches;
+        }
+    }
+
+    GenerationResult run() throws OmniGenException {
+        start = System.nanoTime();
+        try {
+            runOptions = new OrtSession.RunOptions();
+            cancel.attach(runOptions);
+            return generate();
+        } catch (OrtException e) {
+            if (cancel.isCancelled()) {
+                throw new GenerationCancelledException("generation cancelled");
+            }
+            throw new OmniGenException("ONNX Runtime failed: " + e.getMessage(), e);
+        } finally {
+            if (runOptions != null) {
+                cancel.detach(runOptions);
+            }
+            closeOwned();
+            if (runOptions != null) {
+                runOptions.close();
+            }
+        }
+    }
+
+    private GenerationResult generate() throws OmniGenException, OrtException {
+        ModelManifest m = model.manifest();
+        int posMax = m.omnigen().posEmbedMaxSize();
+        int p = req.prompts().size();
+
+        // 1. Input images, PIL-exact.
+        long t = System.nanoTime();
+        InputImagePreprocessor pre = new InputImagePreprocessor(req.maxInputImageSize());
+        List<List<PreprocessedImage>> images = new ArrayList<>();
+        for (int i = 0; i < p; i++) {
+            List<PreprocessedImage> list = new ArrayList<>();
+            int k = 1;
+            for (var img : req.prompts().get(i).images()) {
+                list.add(pre.preprocess(img, "prompt " + (i + 1) + " image " + k++));
+            }
+            images.add(list);
+        }
+        int width = req.width(), height = req.height();
+        if (req.useInputImageSizeAsOutput()) {
+            width = images.get(0).get(0).width();
+            height = images.get(0).get(0).height();
+        }
+        int unit = m.omnigen().vaeDownscale() * m.omnigen().patchSize();
+        if (width / unit > posMax || height / unit > posMax) {
+            throw new InvalidRequestException("output " + width + "×" + height + " exceeds the model's position table ("
+                    + posMax * unit + " px per side); choose a smaller size");
+        }
+        Duration preprocess = since(t);
+
+        // 2. Prompts → branch rows → forward groups.
+        t = System.nanoTime();
+        int lh = height / m.omnigen().vaeDownscale(), lw = width / m.omnigen().vaeDownscale();
+        int n = (lh / m.omnigen().patchSize()) * (lw / m.omnigen().patchSize());
+        PromptEncoder encoder = new PromptEncoder(model.tokenizer(),
+                PromptEncoder.conditionBudget(m.transformer().maxPositionEmbeddings(), n));
+        boolean imgGuidance = req.usesImageGuidance();
+        int branches = imgGuidance ? 3 : 2;
+        List<List<BranchInput>> branchRows = new ArrayList<>();
+        for (int b = 0; b < branches; b++) {
+            branchRows.add(new ArrayList<>());
+        }
+        for (int i = 0; i < p; i++) {
+            int[] counts = images.get(i).stream().mapToInt(PreprocessedImage::tokenCount).toArray();
+            branchRows.get(COND).add(encoder.encode(req.prompts().get(i).text(), counts));
+            branchRows.get(UNCOND).add(encoder.encodeNegative(req.negativePrompt()));
+            if (imgGuidance) {
+                branchRows.get(IMG_COND).add(encoder.encodeImageGuidance(counts, req.negativePrompt()));
+            }
+        }
+        List<Group> groups = new ArrayList<>();
+        if (req.cfgMode() == GenerationRequest.CfgMode.SEPARATE) {
+            for (int b = 0; b < branches; b++) {
+                groups.add(new Group(b));
+            }
+        } else {
+            groups.add(new Group(imgGuidance ? new int[] {0, 1, 2} : new int[] {0, 1}));
+        }
+        for (Group g : groups) {
+            for (int b : g.branches) {
+                for (int i = 0; i < p; i++) {
+                    g.rows.add(branchRows.get(b).get(i));
+                    g.rowImages.add(b == UNCOND ? List.of() : images.get(i));
+                }
+            }
+            g.collation = Collator.collate(g.rows, n);
+            g.longFactors = model.rotary().useLongFactors(g.collation.sequenceLength());
+        }
+        Duration tokenize = since(t);
+
+        NoiseSource noise = req.noiseSource() != null ? req.noiseSource() : new SeededNoiseSource(req.seed());
+        int hidden = m.transformer().hiddenSize();
+
+        // 3. Input images → latents → tokens, in the reference's encode order (group, row, span).
+        t = System.nanoTime();
+        int encodeIndex = 0;
+        List<Map<Integer, float[]>> imageTokens = new ArrayList<>();
+        for (Group g : groups) {
+            Map<Integer, float[]> perSpan = new HashMap<>();
+            int spanId = 0;
+            for (int row = 0; row < g.rows.size(); row++) {
+                for (ImageSpan span : g.collation.spans().get(row)) {
+                    checkCancelled();
+                    PreprocessedImage img = g.rowImages.get(row).get(span.imageIndex());
+                    perSpan.put(spanId++, embedImage(img, noise, encodeIndex++));
+                }
+            }
+            imageTokens.add(perSpan);
+        }
+        Duration vaeEncode = since(t);
+
+        // 4. Condition K/V, once per group.
+        t = System.nanoTime();
+        for (int gi = 0; gi < groups.size(); gi++) {
+            Group g = groups.get(gi);
+            prepareStepInputs(g, n, lh, lw);
+            g.cache = prefill(g, imageTokens.get(gi), hidden);
+        }
+        Duration prefill = since(t);
+
+        // 5. Denoising loop.
+        FlowSchedule schedule = FlowSchedule.of(req.steps());
+        int[] zShape = {p, m.omnigen().latentChannels(), lh, lw};
+        float[] z = noise.initialLatents(zShape);
+        int per = z.length;
+        float[][] raw = new float[branches][];
+        float[] v = new float[per];
+        List<Duration> stepTimes = new ArrayList<>();
+        for (int step = 0; step < req.steps(); step++) {
+            long ts = System.nanoTime();
+            checkCancelled();
+            if (!req.kvCache() && step > 0) {
+                // Without the cache the reference recomputes the condition every step; results are identical.
+                for (int gi = 0; gi < groups.size(); gi++) {
+                    Group g = groups.get(gi);
+                    g.cache.close();
+                    g.cache = prefill(g, imageTokens.get(gi), hidden);
+                }
+            }
+            for (Group g : groups) {
+                float[] out = runStep(g, z, zShape, schedule.sigma(step), step);
+                for (int k = 0; k < g.branches.length; k++) {
+                    float[] r = new float[per];
+                    System.arraycopy(out, k * per, r, 0, per);
+                    raw[g.branches[k]] = r;
+                }
+            }
+            if (branches == 3) {
+                Guidance.threeBranch(raw[COND], raw[UNCOND], raw[IMG_COND], req.guidanceScale(),
+                        req.imageGuidanceScale(), v);
+            } else {
+                Guidance.twoBranch(raw[COND], raw[UNCOND], req.guidanceScale(), v);
+            }
+            EulerStep.apply(schedule, step, z, v);
+            stepTimes.add(since(ts));
+            listener.onStep(step + 1, req.steps(), since(start));
+        }
+
+        // 6. Decode.
+        t = System.nanoTime();
+        checkCancelled();
+        LatentCodec codec = model.latentCodec();
+        float[] decIn = new float[per];
+        codec.toDecoderInput(z, decIn);
+        float[] pixels;
+        try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(decIn), toLong(zShape));
+             OrtSession.Result r = sessions.session("vae_decoder").run(Map.of("latents", in), runOptions)) {
+            pixels = ((OnnxTensor) r.get(0)).getFloatBuffer().array();
+        }
+        LatentCodec.toUnitRange(pixels, pixels);
+        byte[] rgb = LatentCodec.toRgbBytes(pixels, p, height, width);
+        List<io.omnigen4j.sdk.image.RgbImage> out = new ArrayList<>();
+        int bytesPer = height * width * 3;
+        for (int i = 0; i < p; i++) {
+            out.add(io.omnigen4j.sdk.image.RgbImage.of(width, height,
+                    java.util.Arrays.copyOfRange(rgb, i * bytesPer, (i + 1) * bytesPer)));
+        }
+        Duration decode = since(t);
+        GenerationResult.Timings timings = new GenerationResult.Timings(tokenize, preprocess, vaeEncode, prefill,
+                stepTimes, decode, since(start));
+        return new GenerationResult(out, req.returnLatents() ? z : null, req.returnLatents() ? toLong(zShape) : null,
+                req.noiseSource() == null ? req.seed() : null, timings);
+    }
+
+    /** VAE-encodes one image occurrence with its posterior noise and embeds it as tokens [n, hidden]. */
+    private float[] embedImage(PreprocessedImage img, NoiseSource noise, int encodeIndex) throws OrtException {
+        float[] moments;
+        long[] mShape;
+        try (OnnxTensor px = OnnxTensor.createTensor(env, FloatBuffer.wrap(img.pixels()), img.shape());
+             OrtSession.Result r = sessions.session("vae_encoder").run(Map.of("pixels", px), runOptions)) {
+            OnnxTensor mt = (OnnxTensor) r.get(0);
+            mShape = mt.getInfo().getShape();
+            moments = mt.getFloatBuffer().array();
+        }
+        int lc = (int) mShape[1] / 2, h = (int) mShape[2], w = (int) mShape[3];
+        float[] eps = noise.posteriorNoise(encodeIndex, new int[] {1, lc, h, w});
+        float[] latent = new float[lc * h * w];
+        model.latentCodec().sampleLatent(moments, eps, latent);
+        long[] pos = posIndex(h / model.manifest().omnigen().patchSize(), w / model.manifest().omnigen().patchSize());
+        try (OnnxTensor lt = OnnxTensor.createTensor(env, FloatBuffer.wrap(latent), new long[] {1, lc, h, w});
+             OnnxTensor pt = OnnxTensor.createTensor(env, LongBuffer.wrap(pos), new long[] {pos.length});
+             OrtSession.Result r = sessions.session("image_embed").run(Map.of("latents", lt, "pos_index", pt), runOptions)) {
+            return ((OnnxTensor) r.get(0)).getFloatBuffer().array();
+        }
+    }
+
+    /** Indices into the pos_embed table of the centre crop for an hp × wp patch grid. */
+    private long[] posIndex(int hp, int wp) {
+        int max = model.manifest().omnigen().posEmbedMaxSize();
+        int top = (max - hp) / 2, left = (max - wp) / 2;
+        long[] idx = new long[hp * wp];
+        for (int r = 0; r < hp; r++) {
+            for (int c = 0; c < wp; c++) {
+                idx[r * wp + c] = (long) (top + r) * max + left + c;
+            }
+        }
+        return idx;
+    }
+
+    /** Token embeddings with image tokens spliced into their spans → prefill → the cache (a Result we own). */
+    private OrtSession.Result prefill(Group g, Map<Integer, float[]> imageTokens, int hidden) throws OrtException {
+        Collation col = g.collation;
+        int b = col.batch(), c = col.conditionLength();
+        float[] embeds;
+        try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(col.inputIds()), new long[] {b, c});
+             OrtSession.Result r = sessions.session("token_embed").run(Map.of("input_ids", ids), runOptions)) {
+            embeds = ((OnnxTensor) r.get(0)).getFloatBuffer().array();
+        }
+        int spanId = 0;
+        for (int row = 0; row < b; row++) {
+            for (ImageSpan span : col.spans().get(row)) {
+                float[] tok = imageTokens.get(spanId++);
+                System.arraycopy(tok, 0, embeds, (row * c + span.start()) * hidden, span.length() * hidden);
+            }
+        }
+        CosSin cs = model.rotary().compute(col.conditionPositionIds(), b, c, g.longFactors);
+        int half = cs.halfDim();
+        Map<String, OnnxTensor> in = new HashMap<>();
+        try {
+            in.put("inputs_embeds", OnnxTensor.createTensor(env, FloatBuffer.wrap(embeds), new long[] {b, c, hidden}));
+            in.put("attention_mask", OnnxTensor.createTensor(env, FloatBuffer.wrap(col.prefillAdditiveMask()),
+                    new long[] {b, 1, c, c}));
+            in.put("rope_cos", OnnxTensor.createTensor(env, FloatBuffer.wrap(cs.cos()), new long[] {b, c, half}));
+            in.put("rope_sin", OnnxTensor.createTensor(env, FloatBuffer.wrap(cs.sin()), new long[] {b, c, half}));
+            OrtSession.Result r = sessions.session("transformer_prefill").run(in, runOptions);
+            owned.add(r);
+            return r;
+        } finally {
+            in.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    /** Inputs that stay the same at every step of a group: positions, RoPE tables, masks. */
+    private void prepareStepInputs(Group g, int n, int lh, int lw) throws OrtException {
+        Collation col = g.collation;
+        int b = col.batch(), s = col.sequenceLength();
+        int ps = model.manifest().omnigen().patchSize();
+        long[] pos = posIndex(lh / ps, lw / ps);
+        g.posIndex = own(OnnxTensor.createTensor(env, LongBuffer.wrap(pos), new long[] {n}));
+        CosSin cs = model.rotary().compute(col.stepPositionIds(), b, n + 1, g.longFactors);
+        long[] ropeShape = {b, n + 1, cs.halfDim()};
+        g.cos = own(OnnxTensor.createTensor(env, FloatBuffer.wrap(cs.cos()), ropeShape));
+        g.sin = own(OnnxTensor.createTensor(env, FloatBuffer.wrap(cs.sin()), ropeShape));
+        long[] maskShape = {b, 1, n + 1, s};
+        g.maskSteps = own(OnnxTensor.createTensor(env, FloatBuffer.wrap(col.stepAdditiveMask(false)), maskShape));
+        boolean compat = req.kvCache() && req.step0Attention() == GenerationRequest.Step0Attention.REFERENCE;
+        g.maskStep0 = compat
+                ? own(OnnxTensor.createTensor(env, FloatBuffer.wrap(col.stepAdditiveMask(true)), maskShape))
+                : g.maskSteps;
+    }
+
+    private float[] runStep(Group g, float[] z, int[] zShape, float sigma, int step) throws OrtException {
+        int rows = g.collation.batch();
+        int reps = g.branches.length;
+        float[] latents = new float[z.length * reps];
+        for (int k = 0; k < reps; k++) {
+            System.arraycopy(z, 0, latents, k * z.length, z.length);
+        }
+        float[] ts = new float[rows];
+        java.util.Arrays.fill(ts, sigma);
+        Map<String, OnnxTensor> in = new HashMap<>();
+        List<OnnxTensor> created = new ArrayList<>();
+        try {
+            OnnxTensor lt = OnnxTensor.createTensor(env, FloatBuffer.wrap(latents),
+                    new long[] {rows, zShape[1], zShape[2], zShape[3]});
+            created.add(lt);
+            OnnxTensor tt = OnnxTensor.createTensor(env, FloatBuffer.wrap(ts), new long[] {rows});
+            created.add(tt);
+            in.put("latents", lt);
+            in.put("timestep", tt);
+            in.put("pos_index", g.posIndex);
+            in.put("rope_cos", g.cos);
+            in.put("rope_sin", g.sin);
+            in.put("attention_mask", step == 0 ? g.maskStep0 : g.maskSteps);
+            int layers = model.manifest().transformer().layers();
+            for (int l = 0; l < layers; l++) {
+                in.put("past_key_" + l, (OnnxTensor) g.cache.get("present_key_" + l).orElseThrow());
+                in.put("past_value_" + l, (OnnxTensor) g.cache.get("present_value_" + l).orElseThrow());
+            }
+            try (OrtSession.Result r = sessions.session("transformer_step").run(in, runOptions)) {
+                return ((OnnxTensor) r.get(0)).getFloatBuffer().array();
+            }
+        } finally {
+            created.forEach(OnnxTensor::close);
+        }
+    }
+
+    private <T extends AutoCloseable> T own(T resource) {
+        owned.add(resource);
+        return resource;
+    }
+
+    private void checkCancelled() throws GenerationCancelledException {
+        if (cancel.isCancelled()) {
+            throw new GenerationCancelledException("generation cancelled");
+        }
+    }
+
+    private void closeOwned() {
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            try {
+                owned.get(i).close();
+            } catch (Exception ignored) {
+                // Closing is best effort; ORT close does not fail in practice.
+            }
+        }
+        owned.clear();
+    }
+
+    private static Duration since(long t0) {
+        return Duration.ofNanos(System.nanoTime() - t0);
+    }
+
+    private static long[] toLong(int[] s) {
+        long[] l = new long[s.length];
+        for (int i = 0; i < s.length; i++) {
+            l[i] = s[i];
+        }
+        return l;
+    }
+}

@@ -1,0 +1,10 @@
+package io.omnigen4j.sdk;
+
+/** The generation was cancelled through its {@link CancellationToken}; all native resources were released. */
+public class GenerationCancelledException extends OmniGenException {
+    private static final long serialVersionUID = 1L;
+
+    public GenerationCancelledException(String message) {
+        super(message);
+    }
+}

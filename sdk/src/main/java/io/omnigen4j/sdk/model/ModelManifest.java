@@ -1,0 +1,149 @@
+package io.omnigen4j.sdk.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code manifest.json} of an exported model folder (format: {@code onnx-models/README.md}). Everything the SDK
+ * knows about a model comes from here; it never opens the original checkpoint.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record ModelManifest(
+        @JsonProperty("format") String format,
+        @JsonProperty("format_version") int formatVersion,
+        @JsonProperty("producer") String producer,
+        @JsonProperty("precision") String precision,
+        @JsonProperty("transformer") TransformerConfig transformer,
+        @JsonProperty("vae") VaeSettings vae,
+        @JsonProperty("omnigen") Constants omnigen,
+        @JsonProperty("graphs") Map<String, Graph> graphs,
+        @JsonProperty("tokenizer") Tokenizer tokenizer,
+        @JsonProperty("files") List<FileEntry> files) {
+
+    public static final String FILE_NAME = "manifest.json";
+    public static final String FORMAT = "omnigen4j-model";
+    public static final int SUPPORTED_VERSION = 1;
+    public static final List<String> GRAPHS = List.of("token_embed", "image_embed", "transformer_prefill",
+            "transformer_step", "vae_encoder", "vae_decoder");
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record TransformerConfig(
+            @JsonProperty("hidden_size") int hiddenSize,
+            @JsonProperty("num_hidden_layers") int layers,
+            @JsonProperty("num_attention_heads") int heads,
+            @JsonProperty("num_key_value_heads") int kvHeads,
+            @JsonProperty("intermediate_size") int intermediateSize,
+            @JsonProperty("vocab_size") int vocabSize,
+            @JsonProperty("rms_norm_eps") double rmsNormEps,
+            @JsonProperty("rope_theta") double ropeTheta,
+            @JsonProperty("max_position_embeddings") int maxPositionEmbeddings,
+            @JsonProperty("original_max_position_embeddings") int originalMaxPositionEmbeddings,
+            @JsonProperty("rope_scaling") RopeScaling ropeScaling) {
+
+        public int headDim() {
+            return hiddenSize / heads;
+        }
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record RopeScaling(
+            @JsonProperty("type") String type,
+            @JsonProperty("short_factor") List<Double> shortFactor,
+            @JsonProperty("long_factor") List<Double> longFactor) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record VaeSettings(
+            @JsonProperty("latent_channels") int latentChannels,
+            @JsonProperty("scaling_factor") double scalingFactor,
+            @JsonProperty("shift_factor") Double shiftFactor) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Constants(
+            @JsonProperty("pos_embed_max_size") int posEmbedMaxSize,
+            @JsonProperty("patch_size") int patchSize,
+            @JsonProperty("latent_channels") int latentChannels,
+            @JsonProperty("vae_downscale") int vaeDownscale,
+            @JsonProperty("pad_token_id") int padTokenId) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Graph(
+            @JsonProperty("file") String file,
+            @JsonProperty("data_files") List<String> dataFiles) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Tokenizer(@JsonProperty("file") String file) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record FileEntry(
+            @JsonProperty("path") String path,
+            @JsonProperty("bytes") long bytes,
+            @JsonProperty("sha256") String sha256) {
+    }
+
+    /**
+     * Reads and validates {@code folder/manifest.json}: format, version, every graph and file present with the
+     * size the manifest records. Checksums are verified only on request ({@link ModelFolder#verifyChecksums}).
+     */
+    public static ModelManifest read(Path folder) throws ModelFolderException {
+        Path file = folder.resolve(FILE_NAME);
+        if (!Files.isDirectory(folder)) {
+            throw new ModelFolderException("model folder " + folder + " does not exist; export a checkpoint first"
+                    + " (omnigen export --checkpoint DIR --out " + folder + ")");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new ModelFolderException(folder + " has no " + FILE_NAME + "; it is not an exported OmniGen4J model"
+                    + " folder (export one with: omnigen export --checkpoint DIR --out DIR)");
+        }
+        ModelManifest m;
+        try {
+            m = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+                    .readValue(file.toFile(), ModelManifest.class);
+        } catch (IOException e) {
+            throw new ModelFolderException(file + " cannot be read: " + e.getMessage(), e);
+        }
+        if (!FORMAT.equals(m.format())) {
+            throw new ModelFolderException(file + ": format is '" + m.format() + "', expected '" + FORMAT + "'");
+        }
+        if (m.formatVersion() != SUPPORTED_VERSION) {
+            throw new ModelFolderException(file + ": format version " + m.formatVersion() + " is not supported by"
+                    + " this SDK (supports " + SUPPORTED_VERSION + "); re-export the model with a matching exporter");
+        }
+        if (m.transformer() == null || m.vae() == null || m.omnigen() == null || m.graphs() == null
+                || m.tokenizer() == null) {
+            throw new ModelFolderException(file + " is incomplete (transformer, vae, omnigen, graphs, tokenizer)");
+        }
+        for (String g : GRAPHS) {
+            if (!m.graphs().containsKey(g)) {
+                throw new ModelFolderException(file + " lists no graph '" + g + "'; re-export the model");
+            }
+        }
+        if (m.files() != null) {
+            for (FileEntry f : m.files()) {
+                Path p = folder.resolve(f.path());
+                try {
+                    if (!Files.isRegularFile(p) || Files.size(p) != f.bytes()) {
+                        throw new ModelFolderException(folder + ": file " + f.path() + " is missing or has the wrong"
+                                + " size (manifest: " + f.bytes() + " bytes); the folder is incomplete or was"
+                                + " modified — re-export or copy it again");
+                    }
+                } catch (IOException e) {
+                    throw new ModelFolderException(p + " cannot be read: " + e.getMessage(), e);
+                }
+            }
+        }
+        return m;
+    }
+}
