@@ -9,6 +9,7 @@ import io.omnigen4j.sdk.batch.Collator;
 import io.omnigen4j.sdk.batch.CosSin;
 import io.omnigen4j.sdk.image.InputImagePreprocessor;
 import io.omnigen4j.sdk.image.PreprocessedImage;
+import io.omnigen4j.sdk.inspect.StageObserver;
 import io.omnigen4j.sdk.model.ModelManifest;
 import io.omnigen4j.sdk.prompt.BranchInput;
 import io.omnigen4j.sdk.prompt.ImageSpan;
@@ -42,6 +43,7 @@ final class Generation {
     private final OmniGen model;
     private final GenerationRequest req;
     private final ProgressListener listener;
+    private final StageObserver observer;
     private final CancellationToken cancel;
     private final OrtEnvironment env;
     private final ModelSessions sessions;
@@ -54,6 +56,7 @@ final class Generation {
         this.req = req;
         this.listener = listener == null ? ProgressListener.NONE : listener;
         this.cancel = cancel == null ? new CancellationToken() : cancel;
+        this.observer = req.observer() == null ? new StageObserver() { } : req.observer();
         this.sessions = model.sessions();
         this.env = sessions.env();
     }
@@ -70,6 +73,14 @@ final class Generation {
 
         Group(int... branches) {
             this.branches = branches;
+        }
+
+        int[] branchesPerRow(int prompts) {
+            int[] out = new int[branches.length * prompts];
+            for (int k = 0; k < out.length; k++) {
+                out[k] = branches[k / prompts];
+            }
+            return out;
         }
     }
 
@@ -104,11 +115,14 @@ final class Generation {
         long t = System.nanoTime();
         InputImagePreprocessor pre = new InputImagePreprocessor(req.maxInputImageSize());
         List<List<PreprocessedImage>> images = new ArrayList<>();
+        int imageIndex = 0;
         for (int i = 0; i < p; i++) {
             List<PreprocessedImage> list = new ArrayList<>();
             int k = 1;
             for (var img : req.prompts().get(i).images()) {
-                list.add(pre.preprocess(img, "prompt " + (i + 1) + " image " + k++));
+                PreprocessedImage pi = pre.preprocess(img, "prompt " + (i + 1) + " image " + k++);
+                observer.imagePreprocessed(imageIndex++, pi);
+                list.add(pi);
             }
             images.add(list);
         }
@@ -152,7 +166,8 @@ final class Generation {
         } else {
             groups.add(new Group(imgGuidance ? new int[] {0, 1, 2} : new int[] {0, 1}));
         }
-        for (Group g : groups) {
+        for (int gi = 0; gi < groups.size(); gi++) {
+            Group g = groups.get(gi);
             for (int b : g.branches) {
                 for (int i = 0; i < p; i++) {
                     g.rows.add(branchRows.get(b).get(i));
@@ -161,6 +176,7 @@ final class Generation {
             }
             g.collation = Collator.collate(g.rows, n);
             g.longFactors = model.rotary().useLongFactors(g.collation.sequenceLength());
+            observer.collated(gi, g.branchesPerRow(p), g.collation, g.longFactors);
         }
         Duration tokenize = since(t);
 
@@ -196,6 +212,7 @@ final class Generation {
 
         // 5. Denoising loop.
         FlowSchedule schedule = FlowSchedule.of(req.steps());
+        observer.schedule(schedule.sigmas());
         int[] zShape = {p, m.omnigen().latentChannels(), lh, lw};
         float[] z = noise.initialLatents(zShape);
         int per = z.length;
@@ -205,6 +222,15 @@ final class Generation {
         for (int step = 0; step < req.steps(); step++) {
             long ts = System.nanoTime();
             checkCancelled();
+            float[] forced = observer.stepInput(step, z.clone());
+            if (forced != null) {
+                if (forced.length != z.length) {
+                    throw new IllegalArgumentException("stepInput returned " + forced.length + " values, expected "
+                            + z.length);
+                }
+                z = forced.clone();
+            }
+            float[] zIn = z.clone();
             if (!req.kvCache() && step > 0) {
                 // Without the cache the reference recomputes the condition every step; results are identical.
                 for (int gi = 0; gi < groups.size(); gi++) {
@@ -228,6 +254,7 @@ final class Generation {
                 Guidance.twoBranch(raw[COND], raw[UNCOND], req.guidanceScale(), v);
             }
             EulerStep.apply(schedule, step, z, v);
+            observer.stepDone(step, schedule.sigma(step), zIn, raw.clone(), v.clone(), z.clone());
             stepTimes.add(since(ts));
             listener.onStep(step + 1, req.steps(), since(start));
         }
@@ -243,7 +270,9 @@ final class Generation {
              OrtSession.Result r = sessions.session("vae_decoder").run(Map.of("latents", in), runOptions)) {
             pixels = ((OnnxTensor) r.get(0)).getFloatBuffer().array();
         }
+        float[] decoderOutput = pixels.clone();
         LatentCodec.toUnitRange(pixels, pixels);
+        observer.decoded(decIn, toLong(zShape), decoderOutput, pixels.clone(), new long[] {p, 3, height, width});
         byte[] rgb = LatentCodec.toRgbBytes(pixels, p, height, width);
         List<io.omnigen4j.sdk.image.RgbImage> out = new ArrayList<>();
         int bytesPer = height * width * 3;
@@ -272,6 +301,7 @@ final class Generation {
         float[] eps = noise.posteriorNoise(encodeIndex, new int[] {1, lc, h, w});
         float[] latent = new float[lc * h * w];
         model.latentCodec().sampleLatent(moments, eps, latent);
+        observer.imageEncoded(encodeIndex, img.pixels(), img.shape(), moments, eps, latent, new long[] {1, lc, h, w});
         long[] pos = posIndex(h / model.manifest().omnigen().patchSize(), w / model.manifest().omnigen().patchSize());
         try (OnnxTensor lt = OnnxTensor.createTensor(env, FloatBuffer.wrap(latent), new long[] {1, lc, h, w});
              OnnxTensor pt = OnnxTensor.createTensor(env, LongBuffer.wrap(pos), new long[] {pos.length});

@@ -1,6 +1,7 @@
 package io.omnigen4j.sdk;
 
 import io.omnigen4j.sdk.image.RgbImage;
+import io.omnigen4j.sdk.inspect.StageObserver;
 import io.omnigen4j.sdk.prompt.PromptTemplate;
 import io.omnigen4j.sdk.sampling.NoiseSource;
 
@@ -51,6 +52,7 @@ public final class GenerationRequest {
     private final Long seed;
     private final NoiseSource noiseSource;
     private final boolean returnLatents;
+    private final StageObserver observer;
 
     private GenerationRequest(Builder b) {
         this.prompts = List.copyOf(b.prompts);
@@ -69,6 +71,7 @@ public final class GenerationRequest {
         this.seed = b.seed;
         this.noiseSource = b.noiseSource;
         this.returnLatents = b.returnLatents;
+        this.observer = b.observer;
     }
 
     public static Builder builder() {
@@ -146,6 +149,11 @@ public final class GenerationRequest {
         return returnLatents;
     }
 
+    /** The stage observer, or null. */
+    public StageObserver observer() {
+        return observer;
+    }
+
     public static final class Builder {
         private final List<Prompt> prompts = new ArrayList<>();
         private int width = 1024;
@@ -163,6 +171,7 @@ public final class GenerationRequest {
         private Long seed;
         private NoiseSource noiseSource;
         private boolean returnLatents;
+        private StageObserver observer;
 
         private Builder() {
         }
@@ -248,6 +257,12 @@ public final class GenerationRequest {
 
         public Builder returnLatents(boolean on) {
             this.returnLatents = on;
+            return this;
+        }
+
+        /** Receives every intermediate stage (conformance checks, debugging); see {@link StageObserver}. */
+        public Builder observer(StageObserver o) {
+            this.observer = o;
             return this;
         }
 
