@@ -78,6 +78,8 @@ public final class OmniGenExporter {
         boolean done = false;
         try {
             Map<String, ManifestModel.GraphEntry> graphs = new LinkedHashMap<>();
+            // Weight files are hashed while written: re-reading 15 GB for the manifest would double the I/O.
+            Map<String, String> knownSha = new LinkedHashMap<>();
             TransformerDims dims = new TransformerDims(phi.hiddenSize(), phi.numHiddenLayers(),
                     phi.numAttentionHeads(), phi.numKeyValueHeads(), phi.intermediateSize(), phi.vocabSize(),
                     (float) phi.rmsNormEps(), 192, 2, vae.latentChannels());
@@ -91,6 +93,7 @@ public final class OmniGenExporter {
                     writer.write(g, tmp.resolve(g.name() + ".onnx"), data, meta);
                     graphs.put(g.name(), entry(g, TRANSFORMER_WEIGHTS));
                 }
+                knownSha.put(TRANSFORMER_WEIGHTS, data.sha256());
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
@@ -104,6 +107,7 @@ public final class OmniGenExporter {
                     writer.write(g, tmp.resolve(g.name() + ".onnx"), data, meta);
                     graphs.put(g.name(), entry(g, VAE_WEIGHTS));
                 }
+                knownSha.put(VAE_WEIGHTS, data.sha256());
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
@@ -121,7 +125,9 @@ public final class OmniGenExporter {
             List<ManifestModel.FileEntry> files = new ArrayList<>();
             try (Stream<Path> s = Files.list(tmp)) {
                 for (Path p : s.sorted().toList()) {
-                    files.add(new ManifestModel.FileEntry(p.getFileName().toString(), Files.size(p), sha256(p)));
+                    String name = p.getFileName().toString();
+                    String sha = knownSha.containsKey(name) ? knownSha.get(name) : sha256(p);
+                    files.add(new ManifestModel.FileEntry(name, Files.size(p), sha));
                 }
             }
             ManifestModel manifest = new ManifestModel(ManifestModel.FORMAT, ManifestModel.FORMAT_VERSION,
