@@ -1,6 +1,8 @@
 package io.omnigen4j.export.safetensors;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -37,7 +39,10 @@ public final class SafetensorsFile implements AutoCloseable {
     /** Header size limit, as in the reference implementation (100 MB). */
     public static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Duplicate tensor names and trailing garbage after the JSON object are errors, not silently accepted. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Path path;
     private final FileChannel channel;
@@ -114,7 +119,15 @@ public final class SafetensorsFile implements AutoCloseable {
                 if (!v.isObject()) {
                     throw new SafetensorsException(path + ": __metadata__ must be an object of strings");
                 }
-                v.fields().forEachRemaining(m -> meta.put(m.getKey(), m.getValue().asText()));
+                Iterator<Map.Entry<String, JsonNode>> mi = v.fields();
+                while (mi.hasNext()) {
+                    Map.Entry<String, JsonNode> m = mi.next();
+                    if (!m.getValue().isTextual()) {
+                        throw new SafetensorsException(path + ": __metadata__ value of '" + m.getKey()
+                                + "' must be a string, got " + m.getValue());
+                    }
+                    meta.put(m.getKey(), m.getValue().asText());
+                }
                 continue;
             }
             if (!v.isObject() || !v.has("dtype") || !v.has("shape") || !v.has("data_offsets")) {
@@ -132,7 +145,7 @@ public final class SafetensorsFile implements AutoCloseable {
             long count = 1;
             for (int i = 0; i < shape.length; i++) {
                 JsonNode d = shapeNode.get(i);
-                if (!d.canConvertToLong() || d.asLong() < 0) {
+                if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0) {
                     throw new SafetensorsException(path + ": tensor '" + name + "' has an invalid dimension " + d);
                 }
                 shape[i] = d.asLong();
@@ -142,8 +155,14 @@ public final class SafetensorsFile implements AutoCloseable {
                     throw new SafetensorsException(path + ": tensor '" + name + "' shape overflows");
                 }
             }
-            long begin = offs.get(0).asLong(-1);
-            long end = offs.get(1).asLong(-1);
+            for (JsonNode o : offs) {
+                if (!o.isIntegralNumber() || !o.canConvertToLong()) {
+                    throw new SafetensorsException(path + ": tensor '" + name
+                            + "' data_offsets must be two integers, got " + offs);
+                }
+            }
+            long begin = offs.get(0).asLong();
+            long end = offs.get(1).asLong();
             if (begin < 0 || end < begin || end > dataLen) {
                 throw new SafetensorsException(path + ": tensor '" + name + "' data_offsets [" + begin + ", " + end
                         + "] are out of bounds of the data section (" + dataLen + " bytes); the file is truncated or corrupt");
@@ -161,14 +180,23 @@ public final class SafetensorsFile implements AutoCloseable {
             }
             out.put(name, new TensorInfo(name, dtype, shape, begin, end));
         }
-        List<TensorInfo> sorted = new ArrayList<>(out.values());
+        // Empty tensors occupy no bytes and cannot overlap; compare each non-empty range with the furthest-reaching
+        // earlier one (comparing neighbours only would miss an overlap hidden behind an empty tensor).
+        List<TensorInfo> sorted = new ArrayList<>();
+        for (TensorInfo t : out.values()) {
+            if (t.byteLength() > 0) {
+                sorted.add(t);
+            }
+        }
         sorted.sort(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end));
-        for (int i = 1; i < sorted.size(); i++) {
-            TensorInfo a = sorted.get(i - 1);
-            TensorInfo b = sorted.get(i);
-            if (b.begin() < a.end() && b.byteLength() > 0 && a.byteLength() > 0) {
-                throw new SafetensorsException(path + ": tensors '" + a.name() + "' and '" + b.name()
+        TensorInfo reach = null;
+        for (TensorInfo b : sorted) {
+            if (reach != null && b.begin() < reach.end()) {
+                throw new SafetensorsException(path + ": tensors '" + reach.name() + "' and '" + b.name()
                         + "' overlap in the data section");
+            }
+            if (reach == null || b.end() > reach.end()) {
+                reach = b;
             }
         }
         return Collections.unmodifiableMap(out);
