@@ -15,8 +15,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Generates a checkpoint whose model.safetensors is over 2 GiB and checks a tensor stored past the 2 GiB offset
- * against a fresh regeneration. Run in a child JVM with a small heap by {@link BigCheckpointTest}; also usable by
+ * Generates a checkpoint whose model.safetensors is over 2 GiB, checks the tensors stored past the 2 GiB offset
+ * against a fresh regeneration, then exports it. Run in a child JVM with a small heap by {@link BigCheckpointTest}; also usable by
  * hand: {@code java -Xmx1g -cp … BigCheckpointMain /tmp/out}.
  */
 public final class BigCheckpointMain {
@@ -51,6 +51,23 @@ public final class BigCheckpointMain {
             for (TensorInfo t : late) {
                 System.out.println("checking " + t + " at data offsets [" + t.begin() + ", " + t.end() + ")");
                 verify(f, t, seed);
+            }
+        }
+        // Export the same checkpoint in this 1 GB-heap JVM: weights must stream, not load.
+        long t1 = System.nanoTime();
+        Path model = out.resolveSibling(out.getFileName() + "-onnx");
+        io.omnigen4j.export.OmniGenExporter.export(io.omnigen4j.export.ExportOptions.builder(out, model).build());
+        long weights = Files.size(model.resolve("transformer.weights"));
+        System.out.printf("exported in %.1f s; transformer.weights %,d bytes%n", (System.nanoTime() - t1) / 1e9, weights);
+        if (weights <= (1L << 31)) {
+            throw new AssertionError("transformer.weights is only " + weights + " bytes");
+        }
+        ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+        for (String g : List.of("token_embed", "image_embed", "transformer_prefill", "transformer_step")) {
+            long ts = System.nanoTime();
+            try (ai.onnxruntime.OrtSession s = env.createSession(model.resolve(g + ".onnx").toString(),
+                    new ai.onnxruntime.OrtSession.SessionOptions())) {
+                System.out.printf("ORT loads %s (%d inputs) in %.1f s%n", g, s.getNumInputs(), (System.nanoTime() - ts) / 1e9);
             }
         }
         long peak = 0;
