@@ -1,0 +1,54 @@
+package io.omnigen4j.conformance;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * What {@link ConformanceRunner#run} judges.
+ *
+ * @param fixtures folder holding {@code models/} and {@code cases/}
+ * @param cases    case folder names to run; empty = every folder under {@code cases/}
+ * @param stages   stage-name prefixes to compare and show; empty = every stage
+ * @param threads  ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose
+ * @param progress receives one line per export / case (for stderr); never null
+ */
+public record RunOptions(Path fixtures, List<String> cases, List<String> stages, int threads,
+                         Consumer<String> progress) {
+
+    public RunOptions {
+        Objects.requireNonNull(fixtures, "fixtures");
+        cases = cases == null ? List.of() : List.copyOf(cases);
+        stages = stages == null ? List.of() : List.copyOf(stages);
+        if (threads < 0) {
+            throw new IllegalArgumentException("threads must be ≥ 0 (0 = ONNX Runtime's default), got " + threads);
+        }
+        progress = progress == null ? s -> { } : progress;
+    }
+
+    public static RunOptions of(Path fixtures) {
+        return new RunOptions(fixtures, List.of(), List.of(), 0, null);
+    }
+
+    public RunOptions withCases(List<String> names) {
+        return new RunOptions(fixtures, names, stages, threads, progress);
+    }
+
+    public RunOptions withStages(List<String> prefixes) {
+        return new RunOptions(fixtures, cases, prefixes, threads, progress);
+    }
+
+    public RunOptions withThreads(int n) {
+        return new RunOptions(fixtures, cases, stages, n, progress);
+    }
+
+    public RunOptions withProgress(Consumer<String> listener) {
+        return new RunOptions(fixtures, cases, stages, threads, listener);
+    }
+
+    /** Whether the stage filter selects {@code stage} (prefix match). */
+    public boolean selects(String stage) {
+        return stages.isEmpty() || stages.stream().anyMatch(stage::startsWith);
+    }
+}

@@ -1,0 +1,294 @@
+package io.omnigen4j.conformance;
+
+import io.omnigen4j.export.safetensors.DType;
+import io.omnigen4j.export.safetensors.SafetensorsFile;
+import io.omnigen4j.export.safetensors.TensorInfo;
+
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * The rows of one case, and the comparisons that produce them. Every recorded tensor a comparison looks at is
+ * "claimed", whether or not the stage filter shows it, so that unclaimed tensors can be reported at the end. A
+ * comparison of a tensor the case did not record does nothing (not every case records every stage).
+ */
+final class StageTable {
+    private final SafetensorsFile recorded;
+    private final Predicate<String> selected;
+    private final Map<String, StageResult> rows = new LinkedHashMap<>();
+    private final Set<String> claimed = new HashSet<>();
+
+    StageTable(SafetensorsFile recorded, Predicate<String> selected) {
+        this.recorded = recorded;
+        this.selected = selected;
+    }
+
+    boolean selected(String stage) {
+        return selected.test(stage);
+    }
+
+    boolean recorded(String name) {
+        return recorded != null && recorded.contains(name);
+    }
+
+    boolean claimed(String name) {
+        return claimed.contains(name);
+    }
+
+    SafetensorsFile file() {
+        return recorded;
+    }
+
+    /** Adds a row if the stage filter selects it; a later row of the same stage replaces an earlier PASS only. */
+    void add(StageResult r) {
+        if (!selected(r.stage())) {
+            return;
+        }
+        StageResult old = rows.get(r.stage());
+        if (old != null && old.failed()) {
+            return;
+        }
+        rows.put(r.stage(), r);
+    }
+
+    /** A failure that is shown whatever the stage filter (the case could not be run or read). */
+    void addAlways(StageResult r) {
+        rows.put(r.stage(), r);
+    }
+
+    void fail(String stage, String reason) {
+        add(StageResult.fail(stage, reason));
+    }
+
+    List<StageResult> rows() {
+        return List.copyOf(rows.values());
+    }
+
+    /** Claims {@code name}; true when it is recorded and selected, i.e. when a comparison should run. */
+    private boolean take(String name) {
+        if (!recorded(name)) {
+            return false;
+        }
+        claimed.add(name);
+        return selected(name);
+    }
+
+    /** Marks a recorded tensor as handled without a row (used for the stage filter's sake by callers). */
+    void claim(String name) {
+        if (recorded(name)) {
+            claimed.add(name);
+        }
+    }
+
+    // ---------------------------------------------------------------- comparisons
+
+    /** Float tensor against the recording, element-wise with {@code tol}. {@code shape} null: element count only. */
+    void floats(String name, float[] actual, int[] shape, Tolerance tol) {
+        if (!take(name)) {
+            return;
+        }
+        try {
+            TensorInfo info = recorded.info(name);
+            if (!info.dtype().isFloating()) {
+                fail(name, "recorded as " + info.dtype() + ", expected a floating-point tensor");
+                return;
+            }
+            if (!shapeOk(name, info, shape, actual.length)) {
+                return;
+            }
+            float[] ref = recorded.floats(name);
+            double max = 0;
+            boolean nan = false;
+            int bad = 0;
+            int worst = -1;
+            double worstExcess = -1;
+            for (int i = 0; i < ref.length; i++) {
+                double d = Math.abs((double) actual[i] - ref[i]);
+                if (Double.isNaN(d)) {
+                    nan = true;
+                } else {
+                    max = Math.max(max, d);
+                }
+                boolean ok = d <= tol.bound(ref[i]);
+                if (!ok) {
+                    bad++;
+                    double excess = Double.isNaN(d) || Double.isInfinite(d) ? Double.POSITIVE_INFINITY
+                            : d / Math.max(tol.bound(ref[i]), Double.MIN_NORMAL);
+                    if (excess > worstExcess) {
+                        worstExcess = excess;
+                        worst = i;
+                    }
+                }
+            }
+            Double err = nan ? Double.NaN : max;
+            if (bad == 0) {
+                add(new StageResult(name, err, tol.label(), Status.PASS, ""));
+            } else {
+                add(new StageResult(name, err, tol.label(), Status.FAIL, bad + " of " + ref.length
+                        + " values outside; worst at " + index(info.intShape(), worst) + ": SDK "
+                        + num(actual[worst]) + ", reference " + num(ref[worst])));
+            }
+        } catch (Exception e) {
+            fail(name, "cannot compare: " + e.getMessage());
+        }
+    }
+
+    /** Integer tensor (ids, positions), exact. */
+    void longs(String name, long[] actual, int[] shape) {
+        if (!take(name)) {
+            return;
+        }
+        try {
+            TensorInfo info = recorded.info(name);
+            if (info.dtype() != DType.I64 && info.dtype() != DType.I32) {
+                fail(name, "recorded as " + info.dtype() + ", expected an integer tensor");
+                return;
+            }
+            if (!shapeOk(name, info, shape, actual.length)) {
+                return;
+            }
+            long[] ref = recorded.longs(name);
+            double max = 0;
+            int bad = 0;
+            int first = -1;
+            for (int i = 0; i < ref.length; i++) {
+                if (actual[i] != ref[i]) {
+                    bad++;
+                    max = Math.max(max, Math.abs((double) actual[i] - ref[i]));
+                    if (first < 0) {
+                        first = i;
+                    }
+                }
+            }
+            if (bad == 0) {
+                add(new StageResult(name, 0.0, Tolerances.EXACT.label(), Status.PASS, ""));
+            } else {
+                add(new StageResult(name, max, Tolerances.EXACT.label(), Status.FAIL, bad + " of " + ref.length
+                        + " values differ; first at " + index(info.intShape(), first) + ": SDK " + actual[first]
+                        + ", reference " + ref[first]));
+            }
+        } catch (Exception e) {
+            fail(name, "cannot compare: " + e.getMessage());
+        }
+    }
+
+    /** 8-bit pixels (HWC), each value within {@code maxLevels}. */
+    void levels(String name, byte[] actual, int[] shape, int maxLevels, String note) {
+        if (!take(name)) {
+            return;
+        }
+        try {
+            TensorInfo info = recorded.info(name);
+            if (info.dtype() != DType.U8) {
+                fail(name, "recorded as " + info.dtype() + ", expected U8");
+                return;
+            }
+            if (!shapeOk(name, info, shape, actual.length)) {
+                return;
+            }
+            byte[] ref = recorded.bytes(name);
+            int max = 0;
+            int bad = 0;
+            int first = -1;
+            for (int i = 0; i < ref.length; i++) {
+                int d = Math.abs((actual[i] & 0xFF) - (ref[i] & 0xFF));
+                max = Math.max(max, d);
+                if (d > maxLevels) {
+                    bad++;
+                    if (first < 0) {
+                        first = i;
+                    }
+                }
+            }
+            String tol = maxLevels == 0 ? "exact" : "≤" + maxLevels + " level" + (maxLevels > 1 ? "s" : "");
+            if (bad == 0) {
+                add(new StageResult(name, (double) max, tol, Status.PASS, note));
+            } else {
+                add(new StageResult(name, (double) max, tol, Status.FAIL, bad + " of " + ref.length
+                        + " values differ; first at " + index(info.intShape(), first) + ": SDK " + (actual[first] & 0xFF)
+                        + ", reference " + (ref[first] & 0xFF) + (note.isEmpty() ? "" : "; " + note)));
+            }
+        } catch (Exception e) {
+            fail(name, "cannot compare: " + e.getMessage());
+        }
+    }
+
+    /** The recorded 8-bit output image(s) against the SDK's, with the uint8 rule (≤ 1 level on ≥ 99 %, never > 2). */
+    void uint8Image(String name, byte[] actual, int[] shape) {
+        if (!take(name)) {
+            return;
+        }
+        try {
+            TensorInfo info = recorded.info(name);
+            if (info.dtype() != DType.U8) {
+                fail(name, "recorded as " + info.dtype() + ", expected U8");
+                return;
+            }
+            if (!shapeOk(name, info, shape, actual.length)) {
+                return;
+            }
+            add(uint8Rule(name, actual, recorded.bytes(name)));
+        } catch (Exception e) {
+            fail(name, "cannot compare: " + e.getMessage());
+        }
+    }
+
+    /** The uint8 rule on two equally long HWC byte arrays. */
+    static StageResult uint8Rule(String name, byte[] actual, byte[] ref) {
+        int max = 0;
+        int one = 0;
+        int over1 = 0;
+        for (int i = 0; i < ref.length; i++) {
+            int d = Math.abs((actual[i] & 0xFF) - (ref[i] & 0xFF));
+            max = Math.max(max, d);
+            if (d == 1) {
+                one++;
+            } else if (d > 1) {
+                over1++;
+            }
+        }
+        double share = ref.length == 0 ? 0 : (double) over1 / ref.length;
+        String measured = String.format(Locale.ROOT, "of %d values %d differ by 1 level, %d (%.2f%%) by more",
+                ref.length, one, over1, 100 * share);
+        boolean ok = max <= Tolerances.UINT8_MAX_LEVELS && share <= Tolerances.UINT8_MAX_SHARE_OVER_ONE;
+        return new StageResult(name, (double) max, Tolerances.UINT8_LABEL, ok ? Status.PASS : Status.FAIL,
+                ok ? measured : measured + (max > Tolerances.UINT8_MAX_LEVELS ? "; max difference " + max
+                        + " levels exceeds " + Tolerances.UINT8_MAX_LEVELS : ""));
+    }
+
+    private boolean shapeOk(String name, TensorInfo info, int[] shape, int actualLength) {
+        int[] rec = info.intShape();
+        if (shape != null && !Arrays.equals(rec, shape)) {
+            fail(name, "shape differs: SDK " + Arrays.toString(shape) + ", reference " + Arrays.toString(rec));
+            return false;
+        }
+        if (info.elementCount() != actualLength) {
+            fail(name, "size differs: SDK " + actualLength + " values, reference " + info.elementCount() + " "
+                    + Arrays.toString(rec));
+            return false;
+        }
+        return true;
+    }
+
+    /** Flat index → "[i, j, k]" in {@code shape}. */
+    static String index(int[] shape, int flat) {
+        int[] idx = new int[shape.length];
+        int rest = flat;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            int n = Math.max(shape[d], 1);
+            idx[d] = rest % n;
+            rest /= n;
+        }
+        return Arrays.toString(idx);
+    }
+
+    static String num(double v) {
+        return String.format(Locale.ROOT, "%.6g", v);
+    }
+}

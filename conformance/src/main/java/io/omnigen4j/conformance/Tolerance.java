@@ -1,0 +1,34 @@
+package io.omnigen4j.conformance;
+
+/**
+ * An element-wise bound: |actual − reference| ≤ atol + rtol·|reference|. NaN or infinite differences never pass.
+ *
+ * @param atol  absolute part
+ * @param rtol  relative part (of the reference value)
+ * @param label how the table prints it
+ */
+public record Tolerance(double atol, double rtol, String label) {
+
+    public static Tolerance abs(double atol) {
+        return new Tolerance(atol, 0, atol == 0 ? "exact" : fmt(atol));
+    }
+
+    public static Tolerance absRel(double atol, double rtol) {
+        return new Tolerance(atol, rtol, fmt(atol) + " + " + fmt(rtol) + "·|ref|");
+    }
+
+    /** The bound for one reference value. */
+    public double bound(double reference) {
+        return atol + rtol * Math.abs(reference);
+    }
+
+    public boolean accepts(double actual, double reference) {
+        double d = Math.abs(actual - reference);
+        return d <= bound(reference);
+    }
+
+    private static String fmt(double v) {
+        String s = String.format(java.util.Locale.ROOT, "%.0e", v);
+        return s.replace("e-0", "e-").replace("e+0", "e");
+    }
+}
