@@ -13,7 +13,9 @@ import io.omnigen4j.sdk.inspect.StageObserver;
 import io.omnigen4j.sdk.model.ModelManifest;
 import io.omnigen4j.sdk.prompt.BranchInput;
 import io.omnigen4j.sdk.prompt.ImageSpan;
+import io.omnigen4j.sdk.prompt.ImageTagParser;
 import io.omnigen4j.sdk.prompt.PromptEncoder;
+import io.omnigen4j.sdk.prompt.PromptTemplate;
 import io.omnigen4j.sdk.runtime.ModelSessions;
 import io.omnigen4j.sdk.sampling.EulerStep;
 import io.omnigen4j.sdk.sampling.FlowSchedule;
@@ -27,13 +29,22 @@ import java.nio.LongBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One generate call, top to bottom: preprocess → tokenize and collate → VAE-encode input images → prefill the
- * condition K/V once per forward group → denoise (step graph per group, guidance, Euler) → decode. Owns every
- * tensor it creates and closes them all, also on failure and cancellation. Not reused between calls.
+ * One generate call, top to bottom: check the request against the model → preprocess → tokenize and collate →
+ * VAE-encode input images → prefill the condition K/V once per forward group → denoise (step graph per group,
+ * guidance, Euler) → decode. Every request error that can be found without running a graph (tags, output size,
+ * input-image size, prompt length) is raised before the first ONNX Runtime call.
+ *
+ * <p>Owns every native resource it creates (run options, tensors, run results) and closes them all, also on
+ * failure and cancellation; {@link #liveResources()} counts the ones open across all generations (for tests).
+ * Not reused between calls.
  */
 final class Generation {
 
@@ -47,15 +58,28 @@ final class Generation {
     private final CancellationToken cancel;
     private final OrtEnvironment env;
     private final ModelSessions sessions;
-    private final List<AutoCloseable> owned = new ArrayList<>();
+    private final CancellationToken closing;
+    /** Native resources this generation created and has not closed yet (identity semantics: no equals override). */
+    private final Set<AutoCloseable> owned = new LinkedHashSet<>();
     private OrtSession.RunOptions runOptions;
     private long start;
 
-    Generation(OmniGen model, GenerationRequest req, ProgressListener listener, CancellationToken cancel) {
+    /** Native resources (run options, tensors, results) open right now, over all generations of this JVM. */
+    private static final AtomicInteger LIVE = new AtomicInteger();
+    /** ONNX Runtime graph runs started, over all generations of this JVM. */
+    private static final AtomicLong RUNS = new AtomicLong();
+
+    /**
+     * @param closing the model's token, cancelled when the model is closed: it stops this generation like the
+     *                caller's token but is reported as a closed model
+     */
+    Generation(OmniGen model, GenerationRequest req, ProgressListener listener, CancellationToken cancel,
+               CancellationToken closing) {
         this.model = model;
         this.req = req;
         this.listener = listener == null ? ProgressListener.NONE : listener;
         this.cancel = cancel == null ? new CancellationToken() : cancel;
+        this.closing = closing == null ? new CancellationToken() : closing;
         this.observer = req.observer() == null ? new StageObserver() { } : req.observer();
         this.sessions = model.sessions();
         this.env = sessions.env();
@@ -86,32 +110,49 @@ final class Generation {
 
     GenerationResult run() throws OmniGenException {
         start = System.nanoTime();
+        checkCancelled();
         try {
-            runOptions = new OrtSession.RunOptions();
+            runOptions = track(new OrtSession.RunOptions());
             cancel.attach(runOptions);
+            closing.attach(runOptions);
             return generate();
         } catch (OrtException e) {
-            if (cancel.isCancelled()) {
-                throw new GenerationCancelledException("generation cancelled");
-            }
+            checkCancelled();
             throw new OmniGenException("ONNX Runtime failed: " + e.getMessage(), e);
         } finally {
             if (runOptions != null) {
+                // Detach first: after detach no cancel() can touch the options, so closing them is safe.
                 cancel.detach(runOptions);
+                closing.detach(runOptions);
             }
             closeOwned();
-            if (runOptions != null) {
-                runOptions.close();
-            }
         }
+    }
+
+    /** Native resources open now, over all generations (a test hook: 0 when no generation is running). */
+    static int liveResources() {
+        return LIVE.get();
+    }
+
+    /** ONNX Runtime graph runs started so far, over all generations (a test hook). */
+    static long nativeRuns() {
+        return RUNS.get();
     }
 
     private GenerationResult generate() throws OmniGenException, OrtException {
         ModelManifest m = model.manifest();
-        int posMax = m.omnigen().posEmbedMaxSize();
         int p = req.prompts().size();
 
-        // 1. Input images, PIL-exact.
+        // 0. Cheap checks first: tags against images (no tokenizer needed) and the requested output size.
+        for (GenerationRequest.Prompt prompt : req.prompts()) {
+            ImageTagParser.parse(PromptTemplate.wrap(prompt.text()), prompt.images().size());
+        }
+        ImageTagParser.parse(PromptTemplate.wrap(req.negativePrompt()), 0);
+        if (!req.useInputImageSizeAsOutput()) {
+            checkOutputSize(req.width(), req.height(), m, "");
+        }
+
+        // 1. Input images, PIL-exact (the size limit is checked from the planned size, before any pixel work).
         long t = System.nanoTime();
         InputImagePreprocessor pre = new InputImagePreprocessor(req.maxInputImageSize());
         List<List<PreprocessedImage>> images = new ArrayList<>();
@@ -130,11 +171,8 @@ final class Generation {
         if (req.useInputImageSizeAsOutput()) {
             width = images.get(0).get(0).width();
             height = images.get(0).get(0).height();
-        }
-        int unit = m.omnigen().vaeDownscale() * m.omnigen().patchSize();
-        if (width / unit > posMax || height / unit > posMax) {
-            throw new InvalidRequestException("output " + width + "×" + height + " exceeds the model's position table ("
-                    + posMax * unit + " px per side); choose a smaller size");
+            checkOutputSize(width, height, m, " (the output takes the preprocessed size of the input image: lower"
+                    + " maxInputImageSize, or set a size and turn off useInputImageSizeAsOutput)");
         }
         Duration preprocess = since(t);
 
@@ -204,6 +242,7 @@ final class Generation {
         // 4. Condition K/V, once per group.
         t = System.nanoTime();
         for (int gi = 0; gi < groups.size(); gi++) {
+            checkCancelled();
             Group g = groups.get(gi);
             prepareStepInputs(g, n, lh, lw);
             g.cache = prefill(g, imageTokens.get(gi), hidden);
@@ -235,7 +274,8 @@ final class Generation {
                 // Without the cache the reference recomputes the condition every step; results are identical.
                 for (int gi = 0; gi < groups.size(); gi++) {
                     Group g = groups.get(gi);
-                    g.cache.close();
+                    release(g.cache);
+                    g.cache = null;
                     g.cache = prefill(g, imageTokens.get(gi), hidden);
                 }
             }
@@ -266,8 +306,8 @@ final class Generation {
         float[] decIn = new float[per];
         codec.toDecoderInput(z, decIn);
         float[] pixels;
-        try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(decIn), toLong(zShape));
-             OrtSession.Result r = sessions.session("vae_decoder").run(Map.of("latents", in), runOptions)) {
+        try (Scope s = new Scope()) {
+            OrtSession.Result r = s.run("vae_decoder", Map.of("latents", s.floats(decIn, toLong(zShape))));
             pixels = ((OnnxTensor) r.get(0)).getFloatBuffer().array();
         }
         float[] decoderOutput = pixels.clone();
@@ -291,8 +331,8 @@ final class Generation {
     private float[] embedImage(PreprocessedImage img, NoiseSource noise, int encodeIndex) throws OrtException {
         float[] moments;
         long[] mShape;
-        try (OnnxTensor px = OnnxTensor.createTensor(env, FloatBuffer.wrap(img.pixels()), img.shape());
-             OrtSession.Result r = sessions.session("vae_encoder").run(Map.of("pixels", px), runOptions)) {
+        try (Scope s = new Scope()) {
+            OrtSession.Result r = s.run("vae_encoder", Map.of("pixels", s.floats(img.pixels(), img.shape())));
             OnnxTensor mt = (OnnxTensor) r.get(0);
             mShape = mt.getInfo().getShape();
             moments = mt.getFloatBuffer().array();
@@ -303,9 +343,9 @@ final class Generation {
         model.latentCodec().sampleLatent(moments, eps, latent);
         observer.imageEncoded(encodeIndex, img.pixels(), img.shape(), moments, eps, latent, new long[] {1, lc, h, w});
         long[] pos = posIndex(h / model.manifest().omnigen().patchSize(), w / model.manifest().omnigen().patchSize());
-        try (OnnxTensor lt = OnnxTensor.createTensor(env, FloatBuffer.wrap(latent), new long[] {1, lc, h, w});
-             OnnxTensor pt = OnnxTensor.createTensor(env, LongBuffer.wrap(pos), new long[] {pos.length});
-             OrtSession.Result r = sessions.session("image_embed").run(Map.of("latents", lt, "pos_index", pt), runOptions)) {
+        try (Scope s = new Scope()) {
+            OrtSession.Result r = s.run("image_embed", Map.of("latents", s.floats(latent, new long[] {1, lc, h, w}),
+                    "pos_index", s.longs(pos, new long[] {pos.length})));
             return ((OnnxTensor) r.get(0)).getFloatBuffer().array();
         }
     }
@@ -328,8 +368,8 @@ final class Generation {
         Collation col = g.collation;
         int b = col.batch(), c = col.conditionLength();
         float[] embeds;
-        try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(col.inputIds()), new long[] {b, c});
-             OrtSession.Result r = sessions.session("token_embed").run(Map.of("input_ids", ids), runOptions)) {
+        try (Scope s = new Scope()) {
+            OrtSession.Result r = s.run("token_embed", Map.of("input_ids", s.longs(col.inputIds(), new long[] {b, c})));
             embeds = ((OnnxTensor) r.get(0)).getFloatBuffer().array();
         }
         int spanId = 0;
@@ -341,18 +381,14 @@ final class Generation {
         }
         CosSin cs = model.rotary().compute(col.conditionPositionIds(), b, c, g.longFactors);
         int half = cs.halfDim();
-        Map<String, OnnxTensor> in = new HashMap<>();
-        try {
-            in.put("inputs_embeds", OnnxTensor.createTensor(env, FloatBuffer.wrap(embeds), new long[] {b, c, hidden}));
-            in.put("attention_mask", OnnxTensor.createTensor(env, FloatBuffer.wrap(col.prefillAdditiveMask()),
-                    new long[] {b, 1, c, c}));
-            in.put("rope_cos", OnnxTensor.createTensor(env, FloatBuffer.wrap(cs.cos()), new long[] {b, c, half}));
-            in.put("rope_sin", OnnxTensor.createTensor(env, FloatBuffer.wrap(cs.sin()), new long[] {b, c, half}));
-            OrtSession.Result r = sessions.session("transformer_prefill").run(in, runOptions);
-            owned.add(r);
-            return r;
-        } finally {
-            in.values().forEach(OnnxTensor::close);
+        try (Scope s = new Scope()) {
+            Map<String, OnnxTensor> in = new HashMap<>();
+            in.put("inputs_embeds", s.floats(embeds, new long[] {b, c, hidden}));
+            in.put("attention_mask", s.floats(col.prefillAdditiveMask(), new long[] {b, 1, c, c}));
+            in.put("rope_cos", s.floats(cs.cos(), new long[] {b, c, half}));
+            in.put("rope_sin", s.floats(cs.sin(), new long[] {b, c, half}));
+            // The cache outlives this scope: owned by the generation, released at the end (or when replaced).
+            return run("transformer_prefill", in);
         }
     }
 
@@ -362,16 +398,16 @@ final class Generation {
         int b = col.batch(), s = col.sequenceLength();
         int ps = model.manifest().omnigen().patchSize();
         long[] pos = posIndex(lh / ps, lw / ps);
-        g.posIndex = own(OnnxTensor.createTensor(env, LongBuffer.wrap(pos), new long[] {n}));
+        g.posIndex = longs(pos, new long[] {n});
         CosSin cs = model.rotary().compute(col.stepPositionIds(), b, n + 1, g.longFactors);
         long[] ropeShape = {b, n + 1, cs.halfDim()};
-        g.cos = own(OnnxTensor.createTensor(env, FloatBuffer.wrap(cs.cos()), ropeShape));
-        g.sin = own(OnnxTensor.createTensor(env, FloatBuffer.wrap(cs.sin()), ropeShape));
+        g.cos = floats(cs.cos(), ropeShape);
+        g.sin = floats(cs.sin(), ropeShape);
         long[] maskShape = {b, 1, n + 1, s};
-        g.maskSteps = own(OnnxTensor.createTensor(env, FloatBuffer.wrap(col.stepAdditiveMask(false)), maskShape));
+        g.maskSteps = floats(col.stepAdditiveMask(false), maskShape);
         boolean compat = req.kvCache() && req.step0Attention() == GenerationRequest.Step0Attention.REFERENCE;
         g.maskStep0 = compat
-                ? own(OnnxTensor.createTensor(env, FloatBuffer.wrap(col.stepAdditiveMask(true)), maskShape))
+                ? floats(col.stepAdditiveMask(true), maskShape)
                 : g.maskSteps;
     }
 
@@ -384,16 +420,10 @@ final class Generation {
         }
         float[] ts = new float[rows];
         java.util.Arrays.fill(ts, sigma);
-        Map<String, OnnxTensor> in = new HashMap<>();
-        List<OnnxTensor> created = new ArrayList<>();
-        try {
-            OnnxTensor lt = OnnxTensor.createTensor(env, FloatBuffer.wrap(latents),
-                    new long[] {rows, zShape[1], zShape[2], zShape[3]});
-            created.add(lt);
-            OnnxTensor tt = OnnxTensor.createTensor(env, FloatBuffer.wrap(ts), new long[] {rows});
-            created.add(tt);
-            in.put("latents", lt);
-            in.put("timestep", tt);
+        try (Scope s = new Scope()) {
+            Map<String, OnnxTensor> in = new HashMap<>();
+            in.put("latents", s.floats(latents, new long[] {rows, zShape[1], zShape[2], zShape[3]}));
+            in.put("timestep", s.floats(ts, new long[] {rows}));
             in.put("pos_index", g.posIndex);
             in.put("rope_cos", g.cos);
             in.put("rope_sin", g.sin);
@@ -403,34 +433,111 @@ final class Generation {
                 in.put("past_key_" + l, (OnnxTensor) g.cache.get("present_key_" + l).orElseThrow());
                 in.put("past_value_" + l, (OnnxTensor) g.cache.get("present_value_" + l).orElseThrow());
             }
-            try (OrtSession.Result r = sessions.session("transformer_step").run(in, runOptions)) {
-                return ((OnnxTensor) r.get(0)).getFloatBuffer().array();
-            }
-        } finally {
-            created.forEach(OnnxTensor::close);
+            OrtSession.Result r = s.run("transformer_step", in);
+            return ((OnnxTensor) r.get(0)).getFloatBuffer().array();
         }
     }
 
-    private <T extends AutoCloseable> T own(T resource) {
+    /**
+     * Checks an output size against the model: the position table ({@code pos_embed_max_size} patches per side)
+     * and the sequence length ({@code max_position_embeddings} for prompt, time token and output together).
+     */
+    private static void checkOutputSize(int width, int height, ModelManifest m, String hint) {
+        int unit = m.omnigen().vaeDownscale() * m.omnigen().patchSize();
+        int posMax = m.omnigen().posEmbedMaxSize();
+        if (width / unit > posMax || height / unit > posMax) {
+            throw new InvalidRequestException("output " + width + "×" + height + " exceeds the model's position"
+                    + " table (" + posMax * unit + " px per side); choose a smaller size" + hint);
+        }
+        long tokens = (long) (width / unit) * (height / unit);
+        int maxPos = m.transformer().maxPositionEmbeddings();
+        if (tokens + 2 > maxPos) {
+            int side = (int) Math.floor(Math.sqrt(maxPos - 2.0)) * unit;
+            throw new InvalidRequestException("output " + width + "×" + height + " needs " + tokens + " image tokens"
+                    + " but the model's sequence holds " + maxPos + " positions for prompt, time step and output"
+                    + " together; choose a smaller size (a square output must stay well below " + side + " px)" + hint);
+        }
+    }
+
+    /** Creates a float tensor owned (and counted) by this generation; close it with {@link #release}. */
+    private OnnxTensor floats(float[] data, long[] shape) throws OrtException {
+        return track(OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape));
+    }
+
+    /** Creates an int64 tensor owned (and counted) by this generation; close it with {@link #release}. */
+    private OnnxTensor longs(long[] data, long[] shape) throws OrtException {
+        return track(OnnxTensor.createTensor(env, LongBuffer.wrap(data), shape));
+    }
+
+    /** Runs a graph with this generation's run options; the result is owned (and counted) by this generation. */
+    private OrtSession.Result run(String graph, Map<String, OnnxTensor> inputs) throws OrtException {
+        OrtSession session = sessions.session(graph);
+        RUNS.incrementAndGet();
+        return track(session.run(inputs, runOptions));
+    }
+
+    private <T extends AutoCloseable> T track(T resource) {
         owned.add(resource);
+        LIVE.incrementAndGet();
         return resource;
+    }
+
+    /** Closes a resource this generation owns; a second release of the same resource does nothing. */
+    private void release(AutoCloseable resource) {
+        if (resource != null && owned.remove(resource)) {
+            LIVE.decrementAndGet();
+            try {
+                resource.close();
+            } catch (Exception ignored) {
+                // Closing is best effort; ORT close does not fail in practice.
+            }
+        }
+    }
+
+    /** Tensors and results of one graph call, released together when the scope closes. */
+    private final class Scope implements AutoCloseable {
+        private final List<AutoCloseable> items = new ArrayList<>();
+
+        OnnxTensor floats(float[] data, long[] shape) throws OrtException {
+            return add(Generation.this.floats(data, shape));
+        }
+
+        OnnxTensor longs(long[] data, long[] shape) throws OrtException {
+            return add(Generation.this.longs(data, shape));
+        }
+
+        OrtSession.Result run(String graph, Map<String, OnnxTensor> inputs) throws OrtException {
+            return add(Generation.this.run(graph, inputs));
+        }
+
+        private <T extends AutoCloseable> T add(T resource) {
+            items.add(resource);
+            return resource;
+        }
+
+        @Override
+        public void close() {
+            for (int i = items.size() - 1; i >= 0; i--) {
+                release(items.get(i));
+            }
+        }
     }
 
     private void checkCancelled() throws GenerationCancelledException {
         if (cancel.isCancelled()) {
             throw new GenerationCancelledException("generation cancelled");
         }
+        if (closing.isCancelled()) {
+            throw new GenerationCancelledException("generation stopped: the OmniGen instance was closed");
+        }
     }
 
+    /** Releases everything still owned, newest first (results before the run options they ran with). */
     private void closeOwned() {
-        for (int i = owned.size() - 1; i >= 0; i--) {
-            try {
-                owned.get(i).close();
-            } catch (Exception ignored) {
-                // Closing is best effort; ORT close does not fail in practice.
-            }
+        List<AutoCloseable> all = new ArrayList<>(owned);
+        for (int i = all.size() - 1; i >= 0; i--) {
+            release(all.get(i));
         }
-        owned.clear();
     }
 
     private static Duration since(long t0) {

@@ -23,12 +23,21 @@ import java.util.List;
  * }
  * }</pre>
  *
- * <p><b>Concurrency.</b> One instance serves concurrent {@code generate} calls. Shared (read-only or thread-safe):
- * the ONNX Runtime sessions and their weights, the tokenizer (calls are serialised; tokenizing takes
- * milliseconds), the manifest. Per call: every tensor, the KV cache, the latents, the noise source and the run
- * options used for cancellation. Results do not depend on how many calls run at once.
+ * <p><b>Concurrency.</b> One instance serves concurrent {@code generate} calls from any number of threads.
+ * Shared by all calls (read-only or thread-safe): the ONNX Runtime sessions and their weights (ORT allows concurrent
+ * {@code run} calls on one session; they share its intra-op thread pool, so on the CPU several calls at once mostly
+ * trade latency for throughput), the tokenizer (calls are serialised; tokenizing takes milliseconds),
+ * the manifest, the RoPE tables and the latent codec (immutable). Per call: every tensor, the KV cache, the
+ * latents, the run options used for cancellation and, unless the request supplies one, the noise source (a
+ * {@link io.omnigen4j.sdk.sampling.NoiseSource} given to the request is used as is; the SDK's own sources are
+ * immutable, so one request object may be reused by several calls, also at once). A
+ * {@link io.omnigen4j.sdk.inspect.StageObserver} or {@link ProgressListener} is called on the generating thread;
+ * one shared by concurrent calls must be thread-safe itself. Results do not depend on how many calls run at once:
+ * on the CPU they are bit-identical to the same requests run one after another (tested).
  *
- * <p>Closing releases the sessions and the tokenizer; calls still running fail.
+ * <p>Closing stops the calls still running (they fail with {@link GenerationCancelledException}), waits for them
+ * to release their native resources, then releases the sessions and the tokenizer; later calls fail with
+ * {@link IllegalStateException}.
  */
 public final class OmniGen implements AutoCloseable {
 
@@ -37,6 +46,12 @@ public final class OmniGen implements AutoCloseable {
     private final PromptTokenizer tokenizer;
     private final RotaryTables rotary;
     private final LatentCodec latentCodec;
+    /** Cancelled by {@link #close()}: stops the generations in flight. */
+    private final CancellationToken closing = new CancellationToken();
+    private final Object lifecycle = new Object();
+    /** Generations in flight; guarded by {@link #lifecycle}. */
+    private int active;
+    private boolean closed;
 
     private OmniGen(ModelFolder folder, ModelSessions sessions, PromptTokenizer tokenizer) {
         this.folder = folder;
@@ -79,7 +94,20 @@ public final class OmniGen implements AutoCloseable {
 
     public GenerationResult generate(GenerationRequest request, ProgressListener listener,
                                      CancellationToken cancellation) throws OmniGenException {
-        return new Generation(this, request, listener, cancellation).run();
+        synchronized (lifecycle) {
+            if (closed) {
+                throw new IllegalStateException("this OmniGen instance is closed; load the model again");
+            }
+            active++;
+        }
+        try {
+            return new Generation(this, request, listener, cancellation, closing).run();
+        } finally {
+            synchronized (lifecycle) {
+                active--;
+                lifecycle.notifyAll();
+            }
+        }
     }
 
     public ModelManifest manifest() {
@@ -119,8 +147,35 @@ public final class OmniGen implements AutoCloseable {
         return f;
     }
 
+    /**
+     * Stops the generations in flight, waits until they have released their native resources (normally
+     * milliseconds: ONNX Runtime's terminate flag ends a graph run early), then closes the sessions and the
+     * tokenizer. Idempotent. Do not call it from a {@link ProgressListener} or stage observer of a generation of this
+     * instance: it would wait for that generation, which waits for the listener.
+     */
     @Override
     public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        closing.cancel();
+        boolean interrupted = false;
+        synchronized (lifecycle) {
+            while (active > 0) {
+                try {
+                    lifecycle.wait();
+                } catch (InterruptedException e) {
+                    // Freeing the sessions under a running graph would crash the JVM: keep waiting.
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
         sessions.close();
         tokenizer.close();
     }

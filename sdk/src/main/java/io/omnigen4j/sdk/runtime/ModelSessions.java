@@ -9,7 +9,15 @@ import io.omnigen4j.sdk.model.ModelManifest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -48,10 +56,11 @@ public final class ModelSessions implements AutoCloseable {
         }
         Map<String, OrtSession> sessions = new LinkedHashMap<>();
         try {
+            OptimizedModelCache cache = options.optimizedModelDir() == null ? null
+                    : new OptimizedModelCache(options.optimizedModelDir(), folder, options, provider, env);
             for (String name : ModelManifest.GRAPHS) {
-                try (OrtSession.SessionOptions so = sessionOptions(options, provider, folder, name)) {
-                    sessions.put(name, env.createSession(folder.graph(name).toString(), so));
-                }
+                sessions.put(name, cache == null ? createSession(env, folder.graph(name), options, provider, false)
+                        : cache.session(name, folder.graph(name)));
             }
         } catch (OrtException | RuntimeException e) {
             sessions.values().forEach(ModelSessions::closeQuietly);
@@ -74,33 +83,187 @@ public final class ModelSessions implements AutoCloseable {
         return "CUDA was requested but could not start: " + msg.strip();
     }
 
+    /**
+     * Creates one session from {@code graph}.
+     *
+     * @param preOptimized the graph is a cached, already optimised one: load it without optimising again
+     * @param save         where to save the optimised graph (with its weights in a side file), or null
+     */
+    static OrtSession createSession(OrtEnvironment env, Path graph, RuntimeOptions options, ExecutionProvider provider,
+                                    boolean preOptimized, Path save) throws OrtException {
+        try (OrtSession.SessionOptions so = sessionOptions(options, provider, preOptimized)) {
+            if (save != null) {
+                so.setOptimizedModelFilePath(save.toString());
+                // Weights go to a side file beside it: inline they would hit protobuf's 2 GB limit.
+                so.addConfigEntry("session.optimized_model_external_initializers_file_name",
+                        save.getFileName() + ".data");
+                so.addConfigEntry("session.optimized_model_external_initializers_min_size_in_bytes", "1024");
+                // ORT warns that the saved graph is hardware-specific; the cache key covers the CPU.
+                so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+            }
+            return env.createSession(graph.toString(), so);
+        }
+    }
+
+    private static OrtSession createSession(OrtEnvironment env, Path graph, RuntimeOptions options,
+                                            ExecutionProvider provider, boolean preOptimized) throws OrtException {
+        return createSession(env, graph, options, provider, preOptimized, null);
+    }
+
     private static OrtSession.SessionOptions sessionOptions(RuntimeOptions options, ExecutionProvider provider,
-                                                            ModelFolder folder, String name) throws OrtException {
+                                                            boolean preOptimized) throws OrtException {
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         try {
             if (options.intraOpThreads() > 0) {
                 so.setIntraOpNumThreads(options.intraOpThreads());
             }
-            so.setOptimizationLevel(switch (options.optimization()) {
-                case NONE -> OrtSession.SessionOptions.OptLevel.NO_OPT;
-                case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
-                case EXTENDED -> OrtSession.SessionOptions.OptLevel.EXTENDED_OPT;
-                case ALL -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
-            });
-            if (options.optimizedModelDir() != null) {
-                Files.createDirectories(options.optimizedModelDir());
-                so.setOptimizedModelFilePath(options.optimizedModelDir().resolve(name + ".opt.onnx").toString());
-            }
+            so.setOptimizationLevel(preOptimized ? OrtSession.SessionOptions.OptLevel.NO_OPT
+                    : switch (options.optimization()) {
+                        case NONE -> OrtSession.SessionOptions.OptLevel.NO_OPT;
+                        case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
+                        case EXTENDED -> OrtSession.SessionOptions.OptLevel.EXTENDED_OPT;
+                        case ALL -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
+                    });
             if (provider.kind() == ExecutionProvider.Kind.CUDA) {
                 so.addCUDA(provider.deviceId());
             }
             return so;
-        } catch (java.io.IOException e) {
-            so.close();
-            throw new IllegalStateException("cannot create the optimized-model cache folder: " + e.getMessage(), e);
         } catch (OrtException | RuntimeException e) {
             so.close();
             throw e;
+        }
+    }
+
+    /**
+     * ONNX Runtime's optimised graphs kept on disk between loads ({@link RuntimeOptions#optimizedModelDir()}).
+     * Optimising at load time costs seconds per graph (the VAE's layout transformation rewrites every convolution
+     * weight); a cached graph loads without optimising again and runs bit-identically. Entries are
+     * {@code <graph>.<key>.opt.onnx} plus their weights in {@code <graph>.<key>.opt.onnx.data} (the graph's
+     * weights again, rewritten: the cache costs about as much disk as the graphs' weights, more when two graphs
+     * share weights). The key hashes manifest.json (whose checksums identify every graph and weight file), the
+     * ONNX Runtime version, the optimisation level, the provider and the CPU (optimised graphs are
+     * hardware-specific), so a changed model, runtime or machine never loads a stale entry. Entries are written
+     * into a temporary folder and moved into place, the graph last, so a reader sees a complete entry or none;
+     * an entry that fails to load is deleted and rebuilt.
+     */
+    static final class OptimizedModelCache {
+        private final Path dir;
+        private final String key;
+        private final RuntimeOptions options;
+        private final ExecutionProvider provider;
+        private final OrtEnvironment env;
+
+        OptimizedModelCache(Path dir, ModelFolder folder, RuntimeOptions options, ExecutionProvider provider,
+                            OrtEnvironment env) throws OmniGenException {
+            this.dir = dir.toAbsolutePath().normalize();
+            this.options = options;
+            this.provider = provider;
+            this.env = env;
+            try {
+                Files.createDirectories(this.dir);
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                md.update(Files.readAllBytes(folder.path().resolve(ModelManifest.FILE_NAME)));
+                md.update(String.join("\n", "omnigen4j-opt-cache 1", env.getVersion(),
+                        options.optimization().name(), provider.kind().name() + ":" + provider.deviceId(),
+                        System.getProperty("os.name"), System.getProperty("os.arch"), cpuIdentity())
+                        .getBytes(StandardCharsets.UTF_8));
+                this.key = HexFormat.of().formatHex(md.digest(), 0, 8);
+            } catch (IOException e) {
+                throw new OmniGenException("cannot use the optimized-model cache folder " + this.dir + ": "
+                        + e.getMessage(), e);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        OrtSession session(String name, Path graph) throws OrtException {
+            Path entry = dir.resolve(name + "." + key + ".opt.onnx");
+            if (Files.isRegularFile(entry)) {
+                try {
+                    return createSession(env, entry, options, provider, true);
+                } catch (OrtException e) {
+                    LOG.warn("cached optimised graph {} cannot be loaded ({}); optimising {} again", entry,
+                            e.getMessage(), graph.getFileName());
+                    deleteQuietly(entry);
+                    deleteQuietly(dataOf(entry));
+                }
+            }
+            Path tmp;
+            try {
+                tmp = Files.createTempDirectory(dir, "." + name + ".");
+            } catch (IOException e) {
+                LOG.warn("cannot write to the optimized-model cache {} ({}); loading without it", dir, e.getMessage());
+                return createSession(env, graph, options, provider, false);
+            }
+            try {
+                Path staged = tmp.resolve(entry.getFileName());
+                OrtSession session = createSession(env, graph, options, provider, false, staged);
+                try {
+                    evictOthers(name);
+                    if (Files.exists(dataOf(staged))) {
+                        Files.move(dataOf(staged), dataOf(entry), StandardCopyOption.REPLACE_EXISTING);
+                    }
+                    Files.move(staged, entry, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException e) {
+                    LOG.warn("cannot store the optimised {} in {} ({}); it will be optimised again next time", name,
+                            dir, e.getMessage());
+                }
+                return session;
+            } finally {
+                deleteTree(tmp);
+            }
+        }
+
+        private static Path dataOf(Path graph) {
+            return graph.resolveSibling(graph.getFileName() + ".data");
+        }
+
+        /** Removes this graph's entries under other keys (another model version, runtime or setting). */
+        private void evictOthers(String name) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, name + ".*.opt.onnx*")) {
+                for (Path p : ds) {
+                    String f = p.getFileName().toString();
+                    if (!f.startsWith(name + "." + key + ".") && f.substring(name.length() + 1).indexOf('.') == 16) {
+                        deleteQuietly(p);
+                    }
+                }
+            } catch (IOException e) {
+                LOG.debug("cannot list {}", dir, e);
+            }
+        }
+
+        /** The CPU's model and feature flags where the OS tells them (Linux), else the processor count. */
+        private static String cpuIdentity() {
+            try {
+                StringBuilder sb = new StringBuilder();
+                for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                    if (line.startsWith("model name") || line.startsWith("flags")) {
+                        sb.append(line).append('\n');
+                    }
+                    if (line.isBlank() && sb.length() > 0) {
+                        break; // the first processor's entry is enough
+                    }
+                }
+                return sb.toString();
+            } catch (IOException | RuntimeException e) {
+                return "cpus=" + Runtime.getRuntime().availableProcessors();
+            }
+        }
+
+        private static void deleteTree(Path p) {
+            try (var s = Files.walk(p)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(OptimizedModelCache::deleteQuietly);
+            } catch (IOException e) {
+                LOG.debug("cannot delete {}", p, e);
+            }
+        }
+
+        private static void deleteQuietly(Path p) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                LOG.debug("cannot delete {}", p, e);
+            }
         }
     }
 
