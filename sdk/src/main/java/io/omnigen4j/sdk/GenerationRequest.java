@@ -54,7 +54,7 @@ public final class GenerationRequest {
     private final boolean returnLatents;
     private final StageObserver observer;
 
-    private GenerationRequest(Builder b) {
+    private GenerationRequest(Builder b, Long seed) {
         this.prompts = List.copyOf(b.prompts);
         this.width = b.width;
         this.height = b.height;
@@ -68,7 +68,7 @@ public final class GenerationRequest {
         this.cfgMode = b.cfgMode;
         this.kvCache = b.kvCache;
         this.step0Attention = b.step0Attention;
-        this.seed = b.seed;
+        this.seed = seed;
         this.noiseSource = b.noiseSource;
         this.returnLatents = b.returnLatents;
         this.observer = b.observer;
@@ -272,13 +272,16 @@ public final class GenerationRequest {
             }
             for (int i = 0; i < prompts.size(); i++) {
                 if (prompts.get(i).text().isBlank()) {
-                    throw new InvalidRequestException("prompt " + (i + 1) + " is empty");
+                    throw new InvalidRequestException("prompt " + (i + 1) + " is empty; give the instruction text,"
+                            + " e.g. builder.prompt(\"a cat on a sofa\")");
                 }
             }
             if (useInputImageSizeAsOutput) {
                 if (prompts.size() != 1 || prompts.get(0).images().size() != 1) {
                     throw new InvalidRequestException("useInputImageSizeAsOutput needs exactly one prompt with exactly"
-                            + " one input image");
+                            + " one input image, got " + prompts.size() + " prompt(s) with "
+                            + prompts.stream().mapToInt(pr -> pr.images().size()).sum() + " image(s); give the size"
+                            + " with size(width, height) instead");
                 }
             } else {
                 checkSide("width", width);
@@ -300,10 +303,10 @@ public final class GenerationRequest {
             if (noiseSource != null && seed != null) {
                 throw new InvalidRequestException("give either a seed or a noise source, not both");
             }
-            if (noiseSource == null && seed == null) {
-                seed = new java.util.Random().nextLong() & Long.MAX_VALUE;
-            }
-            return new GenerationRequest(this);
+            // A fresh random seed per build (never written back: the builder stays reusable).
+            Long effectiveSeed = noiseSource == null && seed == null
+                    ? Long.valueOf(new java.util.Random().nextLong() & Long.MAX_VALUE) : seed;
+            return new GenerationRequest(this, effectiveSeed);
         }
 
         private static void checkSide(String name, int v) {

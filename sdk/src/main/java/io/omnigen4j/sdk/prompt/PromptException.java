@@ -5,7 +5,7 @@ package io.omnigen4j.sdk.prompt;
  * over the model's length budget. {@link #kind()} tells callers (and tests) which rule was broken without parsing
  * the message.
  */
-public final class PromptException extends IllegalArgumentException {
+public final class PromptException extends io.omnigen4j.sdk.InvalidRequestException {
 
     /** The broken rule. */
     public enum Kind {

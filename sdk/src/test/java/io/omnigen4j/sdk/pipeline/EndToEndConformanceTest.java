@@ -43,8 +43,13 @@ class EndToEndConformanceTest {
     }
 
     @AfterAll
-    void close() {
+    void close() throws Exception {
         omnigen.close();
+        try (var files = Files.walk(modelDir.getParent())) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
     }
 
     static List<String> cases() {
