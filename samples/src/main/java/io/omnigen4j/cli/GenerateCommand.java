@@ -1,0 +1,420 @@
+package io.omnigen4j.cli;
+
+import io.omnigen4j.imaging.DesktopImageCodec;
+import io.omnigen4j.sdk.CancellationToken;
+import io.omnigen4j.sdk.GenerationRequest;
+import io.omnigen4j.sdk.GenerationResult;
+import io.omnigen4j.sdk.InvalidRequestException;
+import io.omnigen4j.sdk.OmniGen;
+import io.omnigen4j.sdk.OmniGenException;
+import io.omnigen4j.sdk.image.ImageCodec;
+import io.omnigen4j.sdk.image.ImageDecodeException;
+import io.omnigen4j.sdk.image.InputImageException;
+import io.omnigen4j.sdk.image.RgbImage;
+import io.omnigen4j.sdk.model.ModelFolder;
+import io.omnigen4j.sdk.prompt.ImageTagParser;
+import io.omnigen4j.sdk.prompt.PromptException;
+import io.omnigen4j.sdk.runtime.ExecutionProvider;
+import io.omnigen4j.sdk.runtime.RuntimeOptions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code omnigen generate}: one prompt (with its input images) to one PNG that carries the generation settings as
+ * text metadata. Everything that can be checked without the model (files, sizes, image tags) is checked before the
+ * model loads, so a typo fails in a moment rather than after a 15 GB load.
+ */
+@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
+        versionProvider = OmniGenCli.Version.class,
+        description = {"Generate an image from a prompt and optional input images.",
+                "Refer to the Nth --image in the prompt as <img><|image_N|></img>."},
+        footer = {"", "Without --model a small demo model with random weights is created once in the user cache"
+                + " (override with OMNIGEN4J_CACHE) and used; its pictures are noise-like. Its defaults are"
+                + " 256x256, 10 steps, input images up to 256 px.",
+                "Exit codes: 0 done, 1 failed while running, 2 wrong arguments or inputs, 130 interrupted (Ctrl-C)."})
+final class GenerateCommand implements Callable<Integer>, OmniGenCli.Verbose {
+
+    /** Defaults with the demo model: small enough to finish in seconds on two cores. */
+    static final int DEMO_SIZE = 256;
+    static final int DEMO_STEPS = 10;
+    static final int DEMO_MAX_INPUT_SIZE = 256;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-p", "--prompt"}, required = true, paramLabel = "TEXT",
+            description = "What to generate; <img><|image_N|></img> stands for the Nth --image.")
+    String prompt;
+
+    @Option(names = {"-i", "--image"}, paramLabel = "FILE",
+            description = "Input image (PNG or JPEG); repeat for image 2, 3, ... in prompt order.")
+    List<Path> images = new ArrayList<>();
+
+    @Option(names = {"-m", "--model"}, paramLabel = "DIR",
+            description = "Exported model folder (omnigen export). Default: the demo model (random weights).")
+    Path model;
+
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE", defaultValue = "omnigen.png",
+            description = "PNG file to write. Default: ${DEFAULT-VALUE}.")
+    Path out;
+
+    @Option(names = {"-n", "--negative-prompt"}, paramLabel = "TEXT",
+            description = "What to avoid. Default: the reference pipeline's negative prompt.")
+    String negativePrompt;
+
+    @Option(names = {"-s", "--size"}, paramLabel = "WxH", converter = SizeConverter.class,
+            description = "Output size, both sides multiples of 16 (e.g. 1024x768, or 512 for 512x512)."
+                    + " Default: 1024x1024 (demo model: 256x256).")
+    Size size;
+
+    @Option(names = "--input-size-as-output",
+            description = "Make the output as large as the single input image (editing).")
+    boolean inputSizeAsOutput;
+
+    @Option(names = "--steps", paramLabel = "N",
+            description = "Denoising steps. Default: 50 (demo model: 10).")
+    Integer steps;
+
+    @Option(names = {"-g", "--guidance"}, paramLabel = "G",
+            description = "Text guidance scale. Default: 3.0; 2-3 works best, 2 for editing.")
+    Float guidance;
+
+    @Option(names = "--image-guidance", paramLabel = "G",
+            description = "Image guidance scale, used when there are input images. Default: 1.6.")
+    Float imageGuidance;
+
+    @Option(names = "--max-input-size", paramLabel = "PX",
+            description = "Input images are scaled down to at most this many pixels per side."
+                    + " Default: 1024 (demo model: 256).")
+    Integer maxInputSize;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Random seed. Default: a random one (printed).")
+    Long seed;
+
+    @Option(names = "--provider", paramLabel = "P", defaultValue = "cpu",
+            description = "Execution provider: cpu, cuda or cuda:N. Default: ${DEFAULT-VALUE}.")
+    String provider;
+
+    @Option(names = "--cpu-fallback", description = "If CUDA cannot start, warn and run on the CPU instead of failing.")
+    boolean cpuFallback;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "Threads per graph run; 0 = all cores. Default: ${DEFAULT-VALUE}.")
+    int threads;
+
+    @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
+            description = "auto (a bar on a terminal, nothing otherwise), bar, lines or none. Default: ${DEFAULT-VALUE}.")
+    String progress;
+
+    @Option(names = "--verbose", description = "Print stack traces on errors, and debug logging.")
+    boolean verbose;
+
+    @Override
+    public boolean verbose() {
+        return verbose;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter stdout = spec.commandLine().getOut();
+        ProgressBar.Mode progressMode = progressMode();
+        Path outFile = checkOut();
+        RuntimeOptions runtime = runtimeOptions();
+        List<RgbImage> inputs = readImages();
+        checkTags(inputs.size());
+        boolean demo = model == null;
+        GenerationRequest request = request(inputs, demo);
+
+        Path modelDir;
+        if (demo) {
+            stdout.println("No --model given: using the demo model. Its weights are random, so the picture is"
+                    + " noise-like; it shows the pipeline working, not what OmniGen draws.");
+            stdout.println("For real images export OmniGen-v1 (omnigen export --checkpoint OmniGen-v1 --out"
+                    + " omnigen-v1-onnx) and pass --model omnigen-v1-onnx; see README.md, 'Using the real"
+                    + " OmniGen-v1'.");
+            stdout.flush();
+            try {
+                modelDir = DemoModel.ensure(line -> {
+                    stdout.println(line);
+                    stdout.flush();
+                });
+            } catch (IOException e) {
+                throw CliException.runtime("cannot create the demo model in " + DemoModel.cacheRoot() + ": "
+                        + e.getMessage() + "; set " + DemoModel.CACHE_ENV + " to a writable folder", e);
+            }
+        } else {
+            modelDir = ModelFolder.open(model).path(); // ModelFolderException: exit 2, message says how to fix
+        }
+
+        try (OmniGen omnigen = OmniGen.load(modelDir, runtime)) {
+            String checksum = omnigen.folder().manifestChecksum();
+            stdout.printf(Locale.ROOT, "Generating %s, %d steps, seed %d, guidance %s%s on %s%n",
+                    request.useInputImageSizeAsOutput() ? "at the input image's size"
+                            : request.width() + "x" + request.height(),
+                    request.steps(), request.seed(), fmt(request.guidanceScale()),
+                    request.usesImageGuidance() ? ", image guidance " + fmt(request.imageGuidanceScale()) : "",
+                    omnigen.provider());
+            stdout.flush();
+            ProgressBar bar = new ProgressBar(stdout, progressMode);
+            GenerationResult result = generate(omnigen, request, bar);
+            RgbImage image = result.image();
+            Map<String, String> metadata = metadata(request, image, demo ? DemoModel.FOLDER + " (random weights)"
+                    : modelDir.getFileName().toString(), checksum);
+            write(outFile, new DesktopImageCodec().encodePng(image, metadata));
+            stdout.printf(Locale.ROOT, "Wrote %s (%dx%d, seed %d) in %.1f s%n", outFile, image.width(),
+                    image.height(), result.seed(), result.timings().total().toMillis() / 1000.0);
+            stdout.flush();
+        }
+        return 0;
+    }
+
+    private GenerationResult generate(OmniGen omnigen, GenerationRequest request, ProgressBar bar)
+            throws OmniGenException, CliException {
+        CancellationToken cancel = new CancellationToken();
+        CountDownLatch finished = new CountDownLatch(1);
+        // Ctrl-C: stop the run in flight and let it release its native memory before the JVM exits.
+        Thread hook = new Thread(() -> {
+            cancel.cancel();
+            try {
+                finished.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "omnigen-cancel");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return omnigen.generate(request, bar, cancel);
+        } catch (InvalidRequestException | InputImageException e) {
+            // Limits that depend on the model: size over its position table, prompt over its length budget, an
+            // input image it cannot use.
+            throw CliException.usage(e.getMessage(), e);
+        } finally {
+            bar.finish();
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: nothing to remove
+            }
+        }
+    }
+
+    private ProgressBar.Mode progressMode() throws CliException {
+        return switch (progress.toLowerCase(Locale.ROOT)) {
+            case "auto" -> System.console() != null ? ProgressBar.Mode.BAR : ProgressBar.Mode.NONE;
+            case "bar" -> ProgressBar.Mode.BAR;
+            case "lines" -> ProgressBar.Mode.LINES;
+            case "none" -> ProgressBar.Mode.NONE;
+            default -> throw CliException.usage("--progress must be auto, bar, lines or none, got '" + progress + "'");
+        };
+    }
+
+    private Path checkOut() throws CliException {
+        String name = out.getFileName() == null ? "" : out.getFileName().toString();
+        if (!name.toLowerCase(Locale.ROOT).endsWith(".png")) {
+            throw CliException.usage("--out must name a .png file (the image is written as PNG), got '" + out + "'");
+        }
+        if (Files.isDirectory(out)) {
+            throw CliException.usage("--out " + out + " is a folder; give a file name such as " + out.resolve(
+                    "image.png"));
+        }
+        return out;
+    }
+
+    private RuntimeOptions runtimeOptions() throws CliException {
+        ExecutionProvider ep;
+        try {
+            ep = ExecutionProvider.parse(provider);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("--provider: " + e.getMessage(), e);
+        }
+        if (threads < 0) {
+            throw CliException.usage("--threads must be 0 (all cores) or more, got " + threads);
+        }
+        return RuntimeOptions.builder().provider(ep).fallbackToCpu(cpuFallback).intraOpThreads(threads).build();
+    }
+
+    private List<RgbImage> readImages() throws CliException {
+        ImageCodec codec = new DesktopImageCodec();
+        List<RgbImage> decoded = new ArrayList<>();
+        for (Path p : images) {
+            if (!Files.exists(p)) {
+                throw CliException.usage("image file " + p + " not found; check the path given to --image");
+            }
+            if (!Files.isRegularFile(p)) {
+                throw CliException.usage("--image " + p + " is not a file; give the path of a PNG or JPEG image");
+            }
+            try {
+                decoded.add(codec.decode(p));
+            } catch (ImageDecodeException e) {
+                throw CliException.usage("cannot use --image " + p + ": " + e.getMessage(), e);
+            } catch (IOException e) {
+                throw CliException.usage("cannot read --image " + p + ": " + e.getMessage(), e);
+            }
+        }
+        return decoded;
+    }
+
+    private void checkTags(int imageCount) throws CliException {
+        try {
+            ImageTagParser.parse(prompt, imageCount);
+        } catch (PromptException e) {
+            String hint = switch (e.kind()) {
+                case TAG_WITHOUT_IMAGE -> "; give one --image FILE per tag, in tag order";
+                case IMAGE_WITHOUT_TAG -> e.getMessage().contains("<img>") ? ""
+                        : "; refer to every --image in the prompt as <img><|image_N|></img>, or drop the extra ones";
+                case BAD_NUMBERING -> "; number the tags <|image_1|>, <|image_2|>, ... in the order of the --image"
+                        + " options";
+                default -> "";
+            };
+            throw CliException.usage("--prompt: " + e.getMessage() + hint, e);
+        }
+    }
+
+    private GenerationRequest request(List<RgbImage> inputs, boolean demo) throws CliException {
+        GenerationRequest.Builder b = GenerationRequest.builder().prompt(prompt, inputs);
+        if (negativePrompt != null) {
+            b.negativePrompt(negativePrompt);
+        }
+        if (inputSizeAsOutput) {
+            if (size != null) {
+                throw CliException.usage("give either --size or --input-size-as-output, not both");
+            }
+            b.useInputImageSizeAsOutput(true);
+        } else if (size != null) {
+            b.size(size.width(), size.height());
+        } else if (demo) {
+            b.size(DEMO_SIZE, DEMO_SIZE);
+        }
+        if (steps != null) {
+            b.steps(steps);
+        } else if (demo) {
+            b.steps(DEMO_STEPS);
+        }
+        if (guidance != null) {
+            b.guidanceScale(guidance);
+        }
+        if (imageGuidance != null) {
+            b.imageGuidanceScale(imageGuidance);
+        }
+        if (maxInputSize != null) {
+            b.maxInputImageSize(maxInputSize);
+        } else if (demo) {
+            b.maxInputImageSize(DEMO_MAX_INPUT_SIZE);
+        }
+        if (seed != null) {
+            b.seed(seed);
+        }
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(optionName(e.getMessage()), e);
+        }
+    }
+
+    /** Names the CLI option in the builder's messages ("width must be …" → "--size: width must be …"). */
+    private static String optionName(String message) {
+        String m = message == null ? "" : message;
+        if (m.startsWith("width") || m.startsWith("height")) {
+            return "--size: " + m;
+        }
+        if (m.startsWith("steps")) {
+            return "--steps: " + m;
+        }
+        if (m.startsWith("guidanceScale")) {
+            return "--guidance: " + m;
+        }
+        if (m.startsWith("imageGuidanceScale")) {
+            return "--image-guidance: " + m;
+        }
+        if (m.startsWith("maxInputImageSize")) {
+            return "--max-input-size: " + m;
+        }
+        if (m.startsWith("useInputImageSizeAsOutput")) {
+            return "--input-size-as-output: " + m;
+        }
+        return m;
+    }
+
+    /** The PNG text chunks: everything needed to reproduce the image with the same model. */
+    static Map<String, String> metadata(GenerationRequest r, RgbImage image, String modelName, String checksum) {
+        Map<String, String> m = new LinkedHashMap<>();
+        GenerationRequest.Prompt p = r.prompts().get(0);
+        m.put("prompt", p.text());
+        m.put("negative_prompt", r.negativePrompt());
+        m.put("seed", String.valueOf(r.seed()));
+        m.put("steps", Integer.toString(r.steps()));
+        m.put("guidance_scale", fmt(r.guidanceScale()));
+        m.put("image_guidance_scale", r.usesImageGuidance() ? fmt(r.imageGuidanceScale()) : "off");
+        m.put("input_images", Integer.toString(p.images().size()));
+        m.put("max_input_image_size", Integer.toString(r.maxInputImageSize()));
+        m.put("size", image.width() + "x" + image.height());
+        m.put("model", modelName);
+        m.put("model_manifest_sha256", checksum);
+        m.put("omnigen4j_version", Versions.sdk());
+        m.put("Software", "OmniGen4J " + Versions.sdk() + " (omnigen CLI)");
+        return m;
+    }
+
+    private static String fmt(float f) {
+        return Float.toString(f);
+    }
+
+    private static void write(Path file, byte[] png) throws CliException {
+        try {
+            Path abs = file.toAbsolutePath();
+            Files.createDirectories(abs.getParent());
+            // Written beside the target and renamed, so a failed write never leaves a truncated PNG.
+            Path tmp = abs.resolveSibling("." + abs.getFileName() + "."
+                    + Long.toHexString(System.nanoTime()) + ".partial");
+            try {
+                Files.write(tmp, png, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw CliException.runtime("cannot write " + file + ": " + e.getMessage()
+                    + "; choose a writable --out location", e);
+        }
+    }
+
+    /** An output size as given on the command line (validated by the request builder). */
+    record Size(int width, int height) {
+    }
+
+    /** "1024x768", "1024X768", "1024×768" or "512" (square). */
+    static final class SizeConverter implements CommandLine.ITypeConverter<Size> {
+        private static final Pattern SIZE = Pattern.compile("\\s*(\\d{1,6})\\s*(?:[xX\u00D7*]\\s*(\\d{1,6}))?\\s*");
+
+        @Override
+        public Size convert(String value) {
+            Matcher m = SIZE.matcher(value);
+            if (!m.matches()) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a size; write WIDTHxHEIGHT,"
+                        + " e.g. 1024x1024, or one number for a square");
+            }
+            int w = Integer.parseInt(m.group(1));
+            int h = m.group(2) == null ? w : Integer.parseInt(m.group(2));
+            return new Size(w, h);
+        }
+    }
+}

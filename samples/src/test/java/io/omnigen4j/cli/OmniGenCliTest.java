@@ -1,0 +1,271 @@
+package io.omnigen4j.cli;
+
+import io.omnigen4j.export.generate.CheckpointSpec;
+import io.omnigen4j.export.generate.RandomCheckpointGenerator;
+import io.omnigen4j.imaging.DesktopImageCodec;
+import io.omnigen4j.sdk.image.PngEncoder;
+import io.omnigen4j.sdk.image.RgbImage;
+import io.omnigen4j.sdk.model.ModelFolder;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The CLI end to end, in process: the demo model, the PNG it writes, and the one-line errors. */
+class OmniGenCliTest {
+
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {
+        /** The error output is exactly one line starting with "error: " and carries no stack trace. */
+        void assertOneLineError(int expectedCode, String fragment) {
+            assertEquals(expectedCode, code, () -> "exit code; stderr: " + err);
+            List<String> lines = err.strip().lines().toList();
+            assertEquals(1, lines.size(), () -> "one line expected, got:\n" + err);
+            assertTrue(lines.get(0).startsWith("error: "), err);
+            assertTrue(lines.get(0).contains(fragment), () -> "'" + fragment + "' not in: " + err);
+        }
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = OmniGenCli.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** ExportCommand prints on System.out/System.err itself (it also runs standalone), so capture those streams. */
+    static Run runExport(String... args) {
+        PrintStream systemOut = System.out;
+        PrintStream systemErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Run r;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            String[] all = new String[args.length + 1];
+            all[0] = "export";
+            System.arraycopy(args, 0, all, 1, args.length);
+            r = run(all);
+        } finally {
+            System.setOut(systemOut);
+            System.setErr(systemErr);
+        }
+        return new Run(r.code(), r.out() + out.toString(StandardCharsets.UTF_8),
+                r.err() + err.toString(StandardCharsets.UTF_8));
+    }
+
+    @BeforeAll
+    static void useTestCache() {
+        TestModels.cacheRoot();
+    }
+
+    @Test
+    void generateOnTheDemoModelWritesAPngWithMetadata() throws Exception {
+        Path png = dir.resolve("sub/demo.png");
+        Run r = run("generate", "--prompt", "a red bicycle", "--size", "64x48", "--steps", "2", "--seed", "7",
+                "--out", png.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.err());
+        assertTrue(r.out().contains("weights are random"), r.out());
+        assertTrue(r.out().contains("Wrote " + png), r.out());
+
+        byte[] bytes = Files.readAllBytes(png);
+        RgbImage image = new DesktopImageCodec().decode(bytes);
+        assertEquals(64, image.width());
+        assertEquals(48, image.height());
+        Map<String, String> meta = PngText.read(bytes);
+        assertEquals("a red bicycle", meta.get("prompt"));
+        assertTrue(meta.get("negative_prompt").startsWith("low quality"), meta.get("negative_prompt"));
+        assertEquals("7", meta.get("seed"));
+        assertEquals("2", meta.get("steps"));
+        assertEquals("3.0", meta.get("guidance_scale"));
+        assertEquals("off", meta.get("image_guidance_scale"));
+        assertEquals("0", meta.get("input_images"));
+        assertEquals("64x48", meta.get("size"));
+        assertEquals(ModelFolder.open(DemoModel.location()).manifestChecksum(), meta.get("model_manifest_sha256"));
+        assertEquals(Versions.sdk(), meta.get("omnigen4j_version"));
+        assertFalse(Versions.sdk().contains("$"), "version resource not filtered");
+        assertTrue(meta.get("Software").startsWith("OmniGen4J "), meta.get("Software"));
+
+        // Same seed, same model: the same pixels; the demo model is not created again.
+        Path again = dir.resolve("again.png");
+        Run r2 = run("generate", "--prompt", "a red bicycle", "--size", "64x48", "--steps", "2", "--seed", "7",
+                "--out", again.toString(), "--progress", "lines");
+        assertEquals(0, r2.code(), r2.err());
+        assertFalse(r2.out().contains("Creating the demo model"), r2.out());
+        assertTrue(r2.out().contains("step 2/2"), r2.out());
+        assertArrayEquals(image.toByteArray(), new DesktopImageCodec().decode(again).toByteArray());
+    }
+
+    @Test
+    void demoDefaultsAre256SquareAndTenSteps() throws Exception {
+        Path png = dir.resolve("default.png");
+        Run r = run("generate", "-p", "a lighthouse at dusk", "-o", png.toString());
+        assertEquals(0, r.code(), r.err());
+        Map<String, String> meta = PngText.read(Files.readAllBytes(png));
+        assertEquals("256x256", meta.get("size"));
+        assertEquals("10", meta.get("steps"));
+        RgbImage image = new DesktopImageCodec().decode(png);
+        assertEquals(256, image.width());
+        assertEquals(256, image.height());
+    }
+
+    @Test
+    void generateWithAnInputImage() throws Exception {
+        Path input = dir.resolve("input.png");
+        Files.write(input, PngEncoder.encode(TestModels.gradient(40, 56), Map.of()));
+        Path png = dir.resolve("edited.png");
+        Run r = run("generate", "--prompt", "<img><|image_1|></img> Make the sky blue.", "--image", input.toString(),
+                "--input-size-as-output", "--steps", "2", "--seed", "3", "--out", png.toString());
+        assertEquals(0, r.code(), r.err());
+        byte[] bytes = Files.readAllBytes(png);
+        RgbImage image = new DesktopImageCodec().decode(bytes);
+        Map<String, String> meta = PngText.read(bytes);
+        // The input is cropped to multiples of 16 (40x56 -> 32x48) and the output takes its size.
+        assertEquals(32, image.width());
+        assertEquals(48, image.height());
+        assertEquals("32x48", meta.get("size"));
+        assertEquals("1", meta.get("input_images"));
+        assertEquals("1.6", meta.get("image_guidance_scale"));
+    }
+
+    @Test
+    void missingModelFolder() {
+        Path missing = dir.resolve("no-such-model");
+        run("generate", "--prompt", "x", "--model", missing.toString(), "--out", dir.resolve("a.png").toString())
+                .assertOneLineError(2, "does not exist");
+        assertFalse(Files.exists(dir.resolve("a.png")));
+    }
+
+    @Test
+    void verboseAddsTheStackTrace() {
+        Run r = run("generate", "--prompt", "x", "--model", dir.resolve("nope").toString(), "--verbose",
+                "--out", dir.resolve("a.png").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("error: "), r.err());
+        assertTrue(r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void imageFileNotFound() {
+        run("generate", "--prompt", "<img><|image_1|></img> in red", "--image", dir.resolve("cat.png").toString(),
+                "--out", dir.resolve("a.png").toString())
+                .assertOneLineError(2, "not found");
+    }
+
+    @Test
+    void badPlaceholders() throws Exception {
+        Path input = dir.resolve("input.png");
+        Files.write(input, PngEncoder.encode(TestModels.gradient(32, 32), Map.of()));
+        String out = dir.resolve("a.png").toString();
+        run("generate", "--prompt", "<img><|image_2|></img> in red", "--image", input.toString(), "--out", out)
+                .assertOneLineError(2, "must start at 1");
+        run("generate", "--prompt", "<img><|image_x|></img> in red", "--image", input.toString(), "--out", out)
+                .assertOneLineError(2, "malformed image tag");
+        run("generate", "--prompt", "<img><|image_1|></img> in red", "--out", out)
+                .assertOneLineError(2, "no input images");
+        run("generate", "--prompt", "a cat", "--image", input.toString(), "--out", out)
+                .assertOneLineError(2, "no image tag");
+        assertFalse(Files.exists(dir.resolve("a.png")));
+    }
+
+    @Test
+    void sizeNotAMultipleOf16() {
+        run("generate", "--prompt", "x", "--size", "100x100", "--out", dir.resolve("a.png").toString())
+                .assertOneLineError(2, "multiple of 16");
+        run("generate", "--prompt", "x", "--size", "big", "--out", dir.resolve("a.png").toString())
+                .assertOneLineError(2, "not a size");
+    }
+
+    @Test
+    void otherUsageErrors() {
+        run("generate", "--out", dir.resolve("a.png").toString()).assertOneLineError(2, "--prompt");
+        run("generate", "--prompt", "x", "--out", dir.resolve("a.jpg").toString()).assertOneLineError(2, ".png");
+        run("generate", "--prompt", "x", "--provider", "tpu").assertOneLineError(2, "cpu, cuda or cuda:N");
+        run("generate", "--prompt", "x", "--steps", "0", "--out", dir.resolve("a.png").toString())
+                .assertOneLineError(2, "--steps");
+        run("frobnicate").assertOneLineError(2, "frobnicate");
+    }
+
+    @Test
+    void cudaWithTheCpuRuntimeIsARuntimeError() {
+        run("generate", "--prompt", "x", "--provider", "cuda", "--steps", "1", "--size", "32",
+                "--out", dir.resolve("a.png").toString())
+                .assertOneLineError(1, "CUDA");
+    }
+
+    @Test
+    void infoDescribesTheModelAndProviders() throws Exception {
+        TestModels.demoModel();
+        Run r = run("info");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("demo model"), r.out());
+        assertTrue(r.out().contains("Manifest SHA-256"), r.out());
+        assertTrue(r.out().contains("transformer.weights"), r.out());
+        assertTrue(r.out().contains("CPU"), r.out());
+
+        Run verified = run("info", "--model", DemoModel.location().toString(), "--verify");
+        assertEquals(0, verified.code(), verified.err());
+        assertTrue(verified.out().contains("match the manifest"), verified.out());
+
+        run("info", "--model", dir.resolve("nope").toString()).assertOneLineError(2, "does not exist");
+    }
+
+    @Test
+    void exportThenGenerateWithTheExportedModel() throws Exception {
+        CheckpointSpec spec = CheckpointSpec.builder().hidden(32).layers(1).heads(2).intermediate(64)
+                .vaeBlockOutChannels(List.of(16, 16, 16, 16)).vaeLayersPerBlock(1).vaeNormGroups(8).build();
+        Path checkpoint = RandomCheckpointGenerator.generate(spec, 5, dir.resolve("checkpoint"));
+        Path model = dir.resolve("model");
+        Run export = runExport("--checkpoint", checkpoint.toString(), "--out", model.toString());
+        assertEquals(0, export.code(), export.err());
+        assertTrue(export.out().contains("exported to"), export.out());
+        assertTrue(Files.isRegularFile(model.resolve("manifest.json")));
+
+        Path png = dir.resolve("exported.png");
+        Run gen = run("generate", "--model", model.toString(), "--prompt", "a boat", "--size", "32x64",
+                "--steps", "1", "--out", png.toString());
+        assertEquals(0, gen.code(), gen.err());
+        assertFalse(gen.out().contains("weights are random"), gen.out());
+        Map<String, String> meta = PngText.read(Files.readAllBytes(png));
+        assertEquals("32x64", meta.get("size"));
+        assertEquals("model", meta.get("model"));
+        assertEquals(ModelFolder.open(model).manifestChecksum(), meta.get("model_manifest_sha256"));
+
+        Run failed = runExport("--checkpoint", dir.resolve("missing").toString(), "--out",
+                dir.resolve("m2").toString());
+        assertEquals(1, failed.code());
+        List<String> lines = failed.err().strip().lines().toList();
+        assertEquals(1, lines.size(), failed.err());
+        assertTrue(lines.get(0).startsWith("export failed: ") && lines.get(0).contains("does not exist"),
+                failed.err());
+    }
+
+    @Test
+    void helpListsTheCommands() {
+        Run r = run("--help");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("generate") && r.out().contains("export") && r.out().contains("info"), r.out());
+    }
+}
