@@ -3,6 +3,7 @@ package io.omnigen4j.export;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -32,24 +33,40 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "Print stack traces on errors.")
     boolean verbose;
 
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
         long t0 = System.nanoTime();
+        java.io.PrintWriter stdout = spec.commandLine().getOut();
+        java.io.PrintWriter err = spec.commandLine().getErr();
         try {
             ExportOptions options = ExportOptions.builder(checkpoint, out)
                     .precision(ExportOptions.Precision.parse(precision))
                     .force(force)
-                    .progress(line -> System.out.printf("[%6.1fs] %s%n", (System.nanoTime() - t0) / 1e9, line))
+                    .progress(line -> {
+                        stdout.printf("[%6.1fs] %s%n", (System.nanoTime() - t0) / 1e9, line);
+                        stdout.flush();
+                    })
                     .build();
             OmniGenExporter.export(options);
             return 0;
+        } catch (ExportException | IllegalArgumentException e) {
+            // The input is wrong (missing files, bad config, existing output): exit 2, like other usage errors.
+            return fail(err, e, 2);
         } catch (Exception e) {
-            System.err.println("export failed: " + e.getMessage());
-            if (verbose) {
-                e.printStackTrace();
-            }
-            return 1;
+            return fail(err, e, 1);
         }
+    }
+
+    private int fail(java.io.PrintWriter err, Exception e, int code) {
+        err.println("export failed: " + e.getMessage());
+        if (verbose) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return code;
     }
 
     public static void main(String[] args) {
