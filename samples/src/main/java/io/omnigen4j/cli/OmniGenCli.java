@@ -44,6 +44,7 @@ public final class OmniGenCli implements Callable<Integer> {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new OmniGenCli());
         cl.addSubcommand("export", new ExportCommand());
+        cl.addSubcommand("bench", new io.omnigen4j.samples.bench.BenchmarkCommand());
         // Set after the subcommands are added: picocli applies these to the hierarchy present at this moment.
         cl.setExecutionExceptionHandler(OmniGenCli::onExecutionException);
         cl.setParameterExceptionHandler(OmniGenCli::onParameterException);

@@ -16,6 +16,7 @@ import io.omnigen4j.sdk.prompt.ImageSpan;
 import io.omnigen4j.sdk.prompt.ImageTagParser;
 import io.omnigen4j.sdk.prompt.PromptEncoder;
 import io.omnigen4j.sdk.prompt.PromptTemplate;
+import io.omnigen4j.sdk.runtime.ExecutionProvider;
 import io.omnigen4j.sdk.runtime.ModelSessions;
 import io.omnigen4j.sdk.sampling.EulerStep;
 import io.omnigen4j.sdk.sampling.FlowSchedule;
@@ -24,11 +25,15 @@ import io.omnigen4j.sdk.sampling.LatentCodec;
 import io.omnigen4j.sdk.sampling.NoiseSource;
 import io.omnigen4j.sdk.sampling.SeededNoiseSource;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +68,15 @@ final class Generation {
     private final Set<AutoCloseable> owned = new LinkedHashSet<>();
     private OrtSession.RunOptions runOptions;
     private long start;
+    /** Nanoseconds spent inside ONNX Runtime graph runs so far (the rest of the call is the SDK's own work). */
+    private long graphNanos;
+    /** False for the default no-op observer: the copies made only for an observer are skipped. */
+    private final boolean observing;
+    /** VAE-encoder moments per preprocessed image: an image used by several branches is encoded once. */
+    private final Map<PreprocessedImage, float[]> moments = new IdentityHashMap<>();
+    private final Map<PreprocessedImage, long[]> momentShapes = new IdentityHashMap<>();
+    private final int layers;
+    private final String[] pastKey, pastValue, presentKey, presentValue;
 
     /** Native resources (run options, tensors, results) open right now, over all generations of this JVM. */
     private static final AtomicInteger LIVE = new AtomicInteger();
@@ -81,6 +95,12 @@ final class Generation {
         this.cancel = cancel == null ? new CancellationToken() : cancel;
         this.closing = closing == null ? new CancellationToken() : closing;
         this.observer = req.observer() == null ? new StageObserver() { } : req.observer();
+        this.observing = req.observer() != null;
+        this.layers = model.manifest().transformer().layers();
+        this.pastKey = names("past_key_", layers);
+        this.pastValue = names("past_value_", layers);
+        this.presentKey = names("present_key_", layers);
+        this.presentValue = names("present_value_", layers);
         this.sessions = model.sessions();
         this.env = sessions.env();
     }
@@ -94,6 +114,16 @@ final class Generation {
         boolean longFactors;
         OrtSession.Result cache;
         OnnxTensor posIndex, cos, sin, maskStep0, maskSteps;
+        /**
+         * Step inputs and output that stay in place for the whole loop: ONNX Runtime reads the latents and
+         * timestep straight from these direct buffers and writes the velocity into {@code velocity} (CPU: no
+         * tensor creation or copy per step). {@code stepInputs} holds every input; the K/V entries are the
+         * prefill's own output tensors, re-bound only when the cache changes (KV cache off).
+         */
+        FloatBuffer latents, timestep, velocity;
+        OnnxTensor latentsTensor, timestepTensor, velocityTensor;
+        final Map<String, OnnxTensor> stepInputs = new HashMap<>();
+        OrtSession.Result boundCache;
 
         Group(int... branches) {
             this.branches = branches;
@@ -255,13 +285,13 @@ final class Generation {
         int[] zShape = {p, m.omnigen().latentChannels(), lh, lw};
         float[] z = noise.initialLatents(zShape);
         int per = z.length;
-        float[][] raw = new float[branches][];
+        float[][] raw = new float[branches][per];
         float[] v = new float[per];
         List<Duration> stepTimes = new ArrayList<>();
         for (int step = 0; step < req.steps(); step++) {
             long ts = System.nanoTime();
             checkCancelled();
-            float[] forced = observer.stepInput(step, z.clone());
+            float[] forced = observing ? observer.stepInput(step, z.clone()) : null;
             if (forced != null) {
                 if (forced.length != z.length) {
                     throw new IllegalArgumentException("stepInput returned " + forced.length + " values, expected "
@@ -269,7 +299,7 @@ final class Generation {
                 }
                 z = forced.clone();
             }
-            float[] zIn = z.clone();
+            float[] zIn = observing ? z.clone() : null;
             if (!req.kvCache() && step > 0) {
                 // Without the cache the reference recomputes the condition every step; results are identical.
                 for (int gi = 0; gi < groups.size(); gi++) {
@@ -280,12 +310,7 @@ final class Generation {
                 }
             }
             for (Group g : groups) {
-                float[] out = runStep(g, z, zShape, schedule.sigma(step), step);
-                for (int k = 0; k < g.branches.length; k++) {
-                    float[] r = new float[per];
-                    System.arraycopy(out, k * per, r, 0, per);
-                    raw[g.branches[k]] = r;
-                }
+                runStep(g, z, schedule.sigma(step), step, raw);
             }
             if (branches == 3) {
                 Guidance.threeBranch(raw[COND], raw[UNCOND], raw[IMG_COND], req.guidanceScale(),
@@ -294,7 +319,13 @@ final class Generation {
                 Guidance.twoBranch(raw[COND], raw[UNCOND], req.guidanceScale(), v);
             }
             EulerStep.apply(schedule, step, z, v);
-            observer.stepDone(step, schedule.sigma(step), zIn, raw.clone(), v.clone(), z.clone());
+            if (observing) {
+                float[][] rawCopy = new float[branches][];
+                for (int b = 0; b < branches; b++) {
+                    rawCopy[b] = raw[b].clone();
+                }
+                observer.stepDone(step, schedule.sigma(step), zIn, rawCopy, v.clone(), z.clone());
+            }
             stepTimes.add(since(ts));
             listener.onStep(step + 1, req.steps(), since(start));
         }
@@ -310,9 +341,11 @@ final class Generation {
             OrtSession.Result r = s.run("vae_decoder", Map.of("latents", s.floats(decIn, toLong(zShape))));
             pixels = ((OnnxTensor) r.get(0)).getFloatBuffer().array();
         }
-        float[] decoderOutput = pixels.clone();
+        float[] decoderOutput = observing ? pixels.clone() : null;
         LatentCodec.toUnitRange(pixels, pixels);
-        observer.decoded(decIn, toLong(zShape), decoderOutput, pixels.clone(), new long[] {p, 3, height, width});
+        if (observing) {
+            observer.decoded(decIn, toLong(zShape), decoderOutput, pixels.clone(), new long[] {p, 3, height, width});
+        }
         byte[] rgb = LatentCodec.toRgbBytes(pixels, p, height, width);
         List<io.omnigen4j.sdk.image.RgbImage> out = new ArrayList<>();
         int bytesPer = height * width * 3;
@@ -322,20 +355,28 @@ final class Generation {
         }
         Duration decode = since(t);
         GenerationResult.Timings timings = new GenerationResult.Timings(tokenize, preprocess, vaeEncode, prefill,
-                stepTimes, decode, since(start));
+                stepTimes, decode, since(start), Duration.ofNanos(graphNanos));
         return new GenerationResult(out, req.returnLatents() ? z : null, req.returnLatents() ? toLong(zShape) : null,
                 req.noiseSource() == null ? req.seed() : null, timings);
     }
 
     /** VAE-encodes one image occurrence with its posterior noise and embeds it as tokens [n, hidden]. */
     private float[] embedImage(PreprocessedImage img, NoiseSource noise, int encodeIndex) throws OrtException {
-        float[] moments;
-        long[] mShape;
-        try (Scope s = new Scope()) {
-            OrtSession.Result r = s.run("vae_encoder", Map.of("pixels", s.floats(img.pixels(), img.shape())));
-            OnnxTensor mt = (OnnxTensor) r.get(0);
-            mShape = mt.getInfo().getShape();
-            moments = mt.getFloatBuffer().array();
+        // The encoder is deterministic: an image in several branches (conditional and image guidance) is encoded
+        // once and each occurrence draws its own posterior noise, exactly as encoding it again would.
+        float[] moments = this.moments.get(img);
+        long[] mShape = momentShapes.get(img);
+        if (moments == null) {
+            try (Scope s = new Scope()) {
+                OrtSession.Result r = s.run("vae_encoder", Map.of("pixels", s.floats(img.pixels(), img.shape())));
+                OnnxTensor mt = (OnnxTensor) r.get(0);
+                mShape = mt.getInfo().getShape();
+                moments = mt.getFloatBuffer().array();
+            }
+            this.moments.put(img, moments);
+            momentShapes.put(img, mShape);
+        } else if (observing) {
+            moments = moments.clone(); // the observer may keep or change what it is given
         }
         int lc = (int) mShape[1] / 2, h = (int) mShape[2], w = (int) mShape[3];
         float[] eps = noise.posteriorNoise(encodeIndex, new int[] {1, lc, h, w});
@@ -409,32 +450,56 @@ final class Generation {
         g.maskStep0 = compat
                 ? floats(col.stepAdditiveMask(true), maskShape)
                 : g.maskSteps;
+        long[] latentShape = {b, model.manifest().omnigen().latentChannels(), lh, lw};
+        int latentSize = (int) (latentShape[0] * latentShape[1] * lh * lw);
+        g.latents = directFloats(latentSize);
+        g.latentsTensor = track(OnnxTensor.createTensor(env, g.latents, latentShape));
+        g.timestep = directFloats(b);
+        g.timestepTensor = track(OnnxTensor.createTensor(env, g.timestep, new long[] {b}));
+        g.velocity = directFloats(latentSize);
+        g.velocityTensor = track(OnnxTensor.createTensor(env, g.velocity, latentShape));
+        g.stepInputs.put("latents", g.latentsTensor);
+        g.stepInputs.put("timestep", g.timestepTensor);
+        g.stepInputs.put("pos_index", g.posIndex);
+        g.stepInputs.put("rope_cos", g.cos);
+        g.stepInputs.put("rope_sin", g.sin);
     }
 
-    private float[] runStep(Group g, float[] z, int[] zShape, float sigma, int step) throws OrtException {
-        int rows = g.collation.batch();
+    private static FloatBuffer directFloats(int n) {
+        return ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    /**
+     * Runs the step graph for one group and writes each branch's velocity into {@code raw[branch]} (arrays of
+     * {@code z.length}, reused across steps).
+     */
+    private void runStep(Group g, float[] z, float sigma, int step, float[][] raw) throws OrtException {
         int reps = g.branches.length;
-        float[] latents = new float[z.length * reps];
         for (int k = 0; k < reps; k++) {
-            System.arraycopy(z, 0, latents, k * z.length, z.length);
+            g.latents.put(k * z.length, z);
         }
-        float[] ts = new float[rows];
-        java.util.Arrays.fill(ts, sigma);
-        try (Scope s = new Scope()) {
-            Map<String, OnnxTensor> in = new HashMap<>();
-            in.put("latents", s.floats(latents, new long[] {rows, zShape[1], zShape[2], zShape[3]}));
-            in.put("timestep", s.floats(ts, new long[] {rows}));
-            in.put("pos_index", g.posIndex);
-            in.put("rope_cos", g.cos);
-            in.put("rope_sin", g.sin);
-            in.put("attention_mask", step == 0 ? g.maskStep0 : g.maskSteps);
-            int layers = model.manifest().transformer().layers();
+        for (int i = 0; i < g.timestep.capacity(); i++) {
+            g.timestep.put(i, sigma);
+        }
+        if (g.boundCache != g.cache) {
             for (int l = 0; l < layers; l++) {
-                in.put("past_key_" + l, (OnnxTensor) g.cache.get("present_key_" + l).orElseThrow());
-                in.put("past_value_" + l, (OnnxTensor) g.cache.get("present_value_" + l).orElseThrow());
+                g.stepInputs.put(pastKey[l], (OnnxTensor) g.cache.get(presentKey[l]).orElseThrow());
+                g.stepInputs.put(pastValue[l], (OnnxTensor) g.cache.get(presentValue[l]).orElseThrow());
             }
-            OrtSession.Result r = s.run("transformer_step", in);
-            return ((OnnxTensor) r.get(0)).getFloatBuffer().array();
+            g.boundCache = g.cache;
+        }
+        g.stepInputs.put("attention_mask", step == 0 ? g.maskStep0 : g.maskSteps);
+        if (sessions.provider().kind() == ExecutionProvider.Kind.CPU) {
+            release(runInto("transformer_step", g.stepInputs, g.velocityTensor));
+        } else {
+            // Pre-made outputs are tested on the CPU provider only; elsewhere ORT allocates and we copy.
+            try (Scope s = new Scope()) {
+                FloatBuffer out = ((OnnxTensor) s.run("transformer_step", g.stepInputs).get(0)).getFloatBuffer();
+                g.velocity.put(0, out, 0, out.capacity());
+            }
+        }
+        for (int k = 0; k < reps; k++) {
+            g.velocity.get(k * z.length, raw[g.branches[k]]);
         }
     }
 
@@ -473,7 +538,25 @@ final class Generation {
     private OrtSession.Result run(String graph, Map<String, OnnxTensor> inputs) throws OrtException {
         OrtSession session = sessions.session(graph);
         RUNS.incrementAndGet();
-        return track(session.run(inputs, runOptions));
+        long t0 = System.nanoTime();
+        OrtSession.Result r = session.run(inputs, runOptions);
+        graphNanos += System.nanoTime() - t0;
+        return track(r);
+    }
+
+    /**
+     * Runs a graph whose single output ONNX Runtime writes into {@code output} (a tensor over a direct buffer this
+     * generation owns). The returned result is owned by this generation; closing it leaves {@code output} open.
+     */
+    private OrtSession.Result runInto(String graph, Map<String, OnnxTensor> inputs, OnnxTensor output)
+            throws OrtException {
+        OrtSession session = sessions.session(graph);
+        RUNS.incrementAndGet();
+        String name = session.getOutputNames().iterator().next();
+        long t0 = System.nanoTime();
+        OrtSession.Result r = session.run(inputs, Collections.emptySet(), Map.of(name, output), runOptions);
+        graphNanos += System.nanoTime() - t0;
+        return track(r);
     }
 
     private <T extends AutoCloseable> T track(T resource) {
@@ -542,6 +625,14 @@ final class Generation {
 
     private static Duration since(long t0) {
         return Duration.ofNanos(System.nanoTime() - t0);
+    }
+
+    private static String[] names(String prefix, int n) {
+        String[] out = new String[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = prefix + i;
+        }
+        return out;
     }
 
     private static long[] toLong(int[] s) {

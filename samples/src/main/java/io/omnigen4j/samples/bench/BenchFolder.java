@@ -1,0 +1,92 @@
+package io.omnigen4j.samples.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.omnigen4j.export.ExportOptions;
+import io.omnigen4j.export.OmniGenExporter;
+import io.omnigen4j.export.generate.RandomCheckpointGenerator;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The benchmark's folder, reused between runs:
+ * <pre>
+ * bench-spec.json   the spec the folder was made for (a folder is never reused for another spec)
+ * checkpoint/       the generated checkpoint, OmniGen layout (config.json, model.safetensors, tokenizer, vae/)
+ * model/            its export (the folder the SDK loads)
+ * ort-cache/        ONNX Runtime's optimised graphs, cached between runs
+ * </pre>
+ * Generation and export are both atomic (a temporary sibling renamed into place), so an interrupted run leaves
+ * either a complete folder or none.
+ */
+final class BenchFolder {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    final Path root;
+    final Path checkpoint;
+    final Path model;
+    final Path ortCache;
+    /** Seconds spent generating / exporting in this run (0 when reused). */
+    double generateSeconds;
+    double exportSeconds;
+
+    BenchFolder(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+        this.checkpoint = this.root.resolve("checkpoint");
+        this.model = this.root.resolve("model");
+        this.ortCache = this.root.resolve("ort-cache");
+    }
+
+    /** Generates and exports what is missing; checks that what exists was made for {@code spec}. */
+    void prepare(BenchSpec spec, PrintWriter log) throws IOException {
+        Files.createDirectories(root);
+        Path specFile = root.resolve("bench-spec.json");
+        Map<String, Object> wanted = spec.describe();
+        if (Files.exists(specFile)) {
+            // Both sides parsed from text, so numbers compare by value, not by Java type.
+            JsonNode found = JSON.readTree(specFile.toFile());
+            if (!found.equals(JSON.readTree(JSON.writeValueAsString(wanted)))) {
+                throw new IllegalArgumentException(root + " holds a benchmark checkpoint for another spec ("
+                        + found.path("name").asText("?") + "); choose another --dir or delete it");
+            }
+        } else if (Files.exists(checkpoint) || Files.exists(model)) {
+            throw new IllegalArgumentException(root + " has checkpoint/ or model/ but no bench-spec.json; choose"
+                    + " another --dir or delete them");
+        } else {
+            JSON.writeValue(specFile.toFile(), wanted);
+        }
+        if (!Files.exists(checkpoint.resolve("config.json"))) {
+            log.printf("generating the %s checkpoint into %s …%n", spec.name(), checkpoint);
+            log.flush();
+            long t = System.nanoTime();
+            RandomCheckpointGenerator.generate(spec.checkpointSpec(), BenchSpec.WEIGHT_SEED, checkpoint);
+            generateSeconds = (System.nanoTime() - t) / 1e9;
+        }
+        if (!Files.exists(model.resolve("manifest.json"))) {
+            log.printf("exporting it to %s …%n", model);
+            log.flush();
+            long t = System.nanoTime();
+            // A stale ORT cache would be rejected anyway (keyed by the weights' checksums); drop it to save space.
+            deleteTree(ortCache);
+            OmniGenExporter.export(ExportOptions.builder(checkpoint, model).force(true).build());
+            exportSeconds = (System.nanoTime() - t) / 1e9;
+        }
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var s = Files.walk(p)) {
+            for (Path q : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.delete(q);
+            }
+        }
+    }
+}

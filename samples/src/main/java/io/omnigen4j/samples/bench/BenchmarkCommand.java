@@ -1,0 +1,301 @@
+package io.omnigen4j.samples.bench;
+
+import ai.onnxruntime.OrtEnvironment;
+import io.omnigen4j.sdk.GenerationRequest;
+import io.omnigen4j.sdk.GenerationResult;
+import io.omnigen4j.sdk.OmniGen;
+import io.omnigen4j.sdk.OmniGenException;
+import io.omnigen4j.sdk.image.RgbImage;
+import io.omnigen4j.sdk.runtime.RuntimeOptions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code omnigen bench}: speed and memory of the whole pipeline on the CPU, stage by stage, on a generated
+ * checkpoint that other implementations can be timed on too.
+ *
+ * <p>Generates the "bench" checkpoint (Phi-3 hidden 512, 8 layers, 8 heads, intermediate 1536; SDXL VAE widths
+ * 128/256/512/512, 2 resnets per block) into {@code --dir}, exports it, then for every intra-op thread count loads
+ * the model once and times text-to-image and editing (one input image) at 256×256, 10 steps, with the KV cache on
+ * and off: warm-up, then {@code --runs} timed calls; minimum and median per stage, the share of time outside ONNX
+ * Runtime graph runs, peak heap and peak RSS. Prints tables and writes JSON.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Benchmarks the pipeline on the CPU, stage by stage, on a generated checkpoint.",
+                "The checkpoint (OmniGen layout) and its export stay in --dir and are reused, so another",
+                "implementation can be timed on the same weights."})
+public final class BenchmarkCommand implements Callable<Integer> {
+
+    static final String T2I_PROMPT = "A red bicycle leaning on a brick wall, photo";
+    static final String EDIT_PROMPT = "<img><|image_1|></img> make it snowy";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--dir", required = true, paramLabel = "DIR",
+            description = "Folder for the checkpoint, its export and the ONNX Runtime cache (reused when present).")
+    Path dir;
+
+    @Option(names = "--runs", defaultValue = "3", paramLabel = "N",
+            description = "Timed runs per configuration, after the warm-up (default ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--warmup", defaultValue = "1", paramLabel = "N",
+            description = "Untimed warm-up runs per configuration (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--threads", split = ",", defaultValue = "1,2", paramLabel = "N[,N…]",
+            description = "ONNX Runtime intra-op thread counts, one model load each (default ${DEFAULT-VALUE}).")
+    List<Integer> threads;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
+    Path json;
+
+    @Option(names = "--quick", description = "A smoke run: first thread count only, KV cache on only, 2 steps.")
+    boolean quick;
+
+    @Option(names = "--steps", defaultValue = "10", paramLabel = "N",
+            description = "Denoising steps (default ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--spec", defaultValue = "bench", paramLabel = "NAME",
+            description = "Checkpoint spec: bench (default) or tiny (for tests).")
+    String specName;
+
+    @Option(names = "--cases", split = ",", defaultValue = "t2i,edit", paramLabel = "CASE[,CASE]",
+            description = "t2i and/or edit (default ${DEFAULT-VALUE}).")
+    List<String> cases;
+
+    @Option(names = "--kv", split = ",", defaultValue = "on,off", paramLabel = "on|off[,…]",
+            description = "KV cache settings to run (default ${DEFAULT-VALUE}).")
+    List<String> kv;
+
+    @Option(names = "--no-ort-cache",
+            description = "Do not cache ONNX Runtime's optimised graphs in DIR/ort-cache.")
+    boolean noOrtCache;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Noise seed of every run (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    public static void main(String[] args) {
+        CommandLine cl = new CommandLine(new BenchmarkCommand());
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            line.getErr().println("error: " + ex.getMessage());
+            line.getErr().flush();
+            return 1;
+        });
+        System.exit(cl.execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter log = spec.commandLine().getErr();
+        if (runs < 1 || warmup < 0 || steps < 1 || threads.isEmpty() || threads.stream().anyMatch(t -> t < 1)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--runs and --steps must be ≥ 1, --warmup ≥ 0, thread counts ≥ 1");
+        }
+        BenchSpec bs = BenchSpec.named(specName);
+        List<ConfigResult.Case> caseList = new ArrayList<>();
+        for (String c : cases) {
+            caseList.add(switch (c.trim().toLowerCase(Locale.ROOT)) {
+                case "t2i", "text-to-image" -> ConfigResult.Case.TEXT_TO_IMAGE;
+                case "edit", "editing" -> ConfigResult.Case.EDITING;
+                default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                        "unknown case '" + c + "'; use t2i or edit");
+            });
+        }
+        List<Boolean> kvList = new ArrayList<>();
+        for (String k : kv) {
+            kvList.add(switch (k.trim().toLowerCase(Locale.ROOT)) {
+                case "on", "true" -> true;
+                case "off", "false" -> false;
+                default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                        "unknown --kv value '" + k + "'; use on or off");
+            });
+        }
+        List<Integer> threadList = threads;
+        int stepCount = steps;
+        if (quick) {
+            threadList = List.of(threads.get(0));
+            kvList = List.of(true);
+            stepCount = Math.min(steps, 2);
+        }
+
+        long benchStart = System.nanoTime();
+        BenchFolder folder = new BenchFolder(dir);
+        folder.prepare(bs, log);
+
+        RgbImage input = syntheticImage(bs.size(), bs.size());
+        Map<String, Object> header = new LinkedHashMap<>();
+        header.put("benchmark", "omnigen4j bench");
+        header.put("date", Instant.now().toString());
+        header.put("size", bs.size() + "×" + bs.size());
+        header.put("steps", stepCount);
+        header.put("runs", runs);
+        header.put("warmup_runs", warmup);
+        header.put("seed", seed);
+        header.put("prompts", Map.of("text-to-image", T2I_PROMPT, "editing", EDIT_PROMPT));
+        header.put("editing_input", "synthetic " + bs.size() + "×" + bs.size() + " RGB (gradients, disc, bar)");
+        header.put("spec", bs.describe());
+        header.put("folder", folder.root.toString());
+        header.put("checkpoint_generate_s", folder.generateSeconds);
+        header.put("export_s", folder.exportSeconds);
+        header.put("machine", machine());
+
+        List<ConfigResult> results = new ArrayList<>();
+        List<Map<String, Object>> loads = new ArrayList<>();
+        for (int t : threadList) {
+            RuntimeOptions.Builder ro = RuntimeOptions.builder().intraOpThreads(t);
+            if (!noOrtCache) {
+                ro.optimizedModelDir(folder.ortCache);
+            }
+            boolean cached = !noOrtCache && Files.isDirectory(folder.ortCache);
+            log.printf("loading the model with %d intra-op thread%s …%n", t, t == 1 ? "" : "s");
+            log.flush();
+            long t0 = System.nanoTime();
+            try (OmniGen og = OmniGen.load(folder.model, ro.build())) {
+                double loadS = (System.nanoTime() - t0) / 1e9;
+                loads.add(Map.of("intra_op_threads", t, "load_s", loadS, "ort_cache_present_before", cached));
+                for (ConfigResult.Case c : caseList) {
+                    for (boolean k : kvList) {
+                        results.add(runConfig(og, c, k, t, stepCount, bs, input, log));
+                    }
+                }
+            }
+        }
+        header.put("benchmark_wall_s", (System.nanoTime() - benchStart) / 1e9);
+        boolean comparable = bs.equals(BenchSpec.BENCH) && stepCount == 10;
+        BenchReport report = new BenchReport(header, results, loads, comparable);
+        out.printf("omnigen4j bench: spec %s, %s, %d steps, %d timed run%s after %d warm-up; load average %s%n",
+                bs.name(), header.get("size"), stepCount, runs, runs == 1 ? "" : "s", warmup,
+                String.format(Locale.ROOT, "%.2f", MemoryProbe.loadAverage()));
+        for (Map<String, Object> l : loads) {
+            out.printf(Locale.ROOT, "model load, %d thread(s): %.2f s (ORT cache %s)%n", l.get("intra_op_threads"),
+                    l.get("load_s"), (Boolean) l.get("ort_cache_present_before") ? "present" : "absent");
+        }
+        report.printTables(out, runs, warmup);
+        out.printf(Locale.ROOT, "%nbenchmark wall time: %.1f s%n", header.get("benchmark_wall_s"));
+        if (json != null) {
+            report.writeJson(json);
+            out.println("JSON written to " + json.toAbsolutePath());
+        }
+        out.flush();
+        return 0;
+    }
+
+    private ConfigResult runConfig(OmniGen og, ConfigResult.Case c, boolean kvCache, int t, int stepCount,
+                                   BenchSpec bs, RgbImage input, PrintWriter log) throws OmniGenException {
+        ConfigResult r = new ConfigResult(c, kvCache, t, stepCount);
+        GenerationRequest req = request(c, kvCache, stepCount, bs.size(), input);
+        log.printf("%s: %d warm-up + %d timed …%n", r.label(), warmup, runs);
+        log.flush();
+        for (int i = 0; i < warmup; i++) {
+            og.generate(req);
+        }
+        r.rssPeakReset = MemoryProbe.reset();
+        r.loadBefore = MemoryProbe.loadAverage();
+        for (int i = 0; i < runs; i++) {
+            long a0 = MemoryProbe.threadAllocatedBytes();
+            long t0 = System.nanoTime();
+            GenerationResult res = og.generate(req);
+            long wall = System.nanoTime() - t0;
+            long a1 = MemoryProbe.threadAllocatedBytes();
+            r.add(res.timings(), wall, a0 < 0 || a1 < 0 ? -1 : a1 - a0);
+        }
+        r.peakHeapBytes = MemoryProbe.peakHeapBytes();
+        r.peakRssBytes = MemoryProbe.peakRssBytes();
+        r.liveHeapBytes = MemoryProbe.liveHeapBytes();
+        r.loadAfter = MemoryProbe.loadAverage();
+        log.printf(Locale.ROOT, "  total min %.0f ms, median %.0f ms; outside ORT runs %.2f %%%n", r.min("total"),
+                r.median("total"), ConfigResult.median(r.overheadPercent));
+        log.flush();
+        return r;
+    }
+
+    static GenerationRequest request(ConfigResult.Case c, boolean kvCache, int stepCount, int size, RgbImage input) {
+        GenerationRequest.Builder b = GenerationRequest.builder().size(size, size).steps(stepCount).kvCache(kvCache)
+                .seed(0);
+        if (c == ConfigResult.Case.EDITING) {
+            b.prompt(EDIT_PROMPT, List.of(input));
+        } else {
+            b.prompt(T2I_PROMPT);
+        }
+        return b.build();
+    }
+
+    /**
+     * The editing input: a deterministic RGB image with smooth gradients, a bright disc and a dark bar, so the VAE
+     * and the preprocessing see structure rather than flat colour.
+     */
+    static RgbImage syntheticImage(int w, int h) {
+        byte[] rgb = new byte[w * h * 3];
+        double cx = w * 0.38, cy = h * 0.42, rad = Math.min(w, h) * 0.22;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int r = x * 255 / Math.max(1, w - 1);
+                int g = y * 255 / Math.max(1, h - 1);
+                int b = (int) (127.5 + 127.5 * StrictMath.sin((x + 2 * y) * 0.05));
+                double dx = x - cx, dy = y - cy;
+                if (dx * dx + dy * dy <= rad * rad) {
+                    r = 250;
+                    g = 240;
+                    b = 200;
+                } else if (y > h * 0.7 && y < h * 0.8 && x > w * 0.5) {
+                    r = 20;
+                    g = 30;
+                    b = 90;
+                }
+                int i = (y * w + x) * 3;
+                rgb[i] = (byte) r;
+                rgb[i + 1] = (byte) g;
+                rgb[i + 2] = (byte) b;
+            }
+        }
+        return RgbImage.of(w, h, rgb);
+    }
+
+    private static Map<String, Object> machine() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cpus", Runtime.getRuntime().availableProcessors());
+        m.put("cpu_model", cpuModel());
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                + System.getProperty("os.arch"));
+        m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        m.put("max_heap_bytes", Runtime.getRuntime().maxMemory());
+        try {
+            m.put("onnxruntime", OrtEnvironment.getEnvironment().getVersion());
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            m.put("onnxruntime", "unknown");
+        }
+        m.put("load_average_at_start", MemoryProbe.loadAverage());
+        return m;
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown";
+        }
+        return "unknown";
+    }
+}

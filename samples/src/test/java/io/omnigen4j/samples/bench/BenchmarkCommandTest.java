@@ -1,0 +1,132 @@
+package io.omnigen4j.samples.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.omnigen4j.sdk.GenerationRequest;
+import io.omnigen4j.sdk.OmniGen;
+import io.omnigen4j.sdk.runtime.RuntimeOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The benchmark command on the tiny spec: tables and JSON are produced, folders reused. No timing assertions. */
+class BenchmarkCommandTest {
+
+    @TempDir
+    Path tmp;
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    private static Run bench(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cl = new CommandLine(new BenchmarkCommand());
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int rc = cl.execute(args);
+        return new Run(rc, out.toString(), err.toString());
+    }
+
+    @Test
+    void quickRunPrintsTablesWritesJsonAndReusesTheFolder() throws Exception {
+        Path dir = tmp.resolve("bench");
+        Path json = tmp.resolve("out/result.json");
+        Run r = bench("--dir", dir.toString(), "--spec", "tiny", "--quick", "--runs", "1", "--json", json.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().contains("generating the tiny checkpoint"), r.err());
+        for (String s : List.of("text-to-image 64×64, 2 steps", "editing 64×64, 2 steps", "vae encode", "prefill",
+                "step 1", "step 2", "decode", "total", "outside ORT %", "peak heap MiB", "peak RSS MiB")) {
+            assertTrue(r.out().contains(s), "table lacks '" + s + "':\n" + r.out());
+        }
+        // The original's numbers are for the bench spec only.
+        assertFalse(r.out().contains("Against the original"), r.out());
+
+        JsonNode root = new ObjectMapper().readTree(json.toFile());
+        assertEquals("tiny", root.path("spec").path("name").asText());
+        JsonNode configs = root.path("configs");
+        assertEquals(2, configs.size(), "quick: both cases, KV on, one thread count");
+        for (JsonNode c : configs) {
+            assertTrue(c.path("kv_cache").asBoolean());
+            assertEquals(1, c.path("intra_op_threads").asInt());
+            JsonNode st = c.path("stages");
+            for (String s : List.of("tokenize", "preprocess", "vae_encode", "prefill", "step_1", "step_2", "decode",
+                    "total", "in_ort_runs", "outside_ort_runs")) {
+                assertTrue(st.has(s), "no stage " + s + " in " + st);
+                assertEquals(1, st.path(s).path("runs_ms").size());
+                assertTrue(st.path(s).path("min_ms").asDouble() >= 0);
+            }
+            assertTrue(st.path("in_ort_runs").path("min_ms").asDouble() > 0, "graph-run time must be measured");
+            double overhead = c.path("outside_ort_percent").path("median").asDouble();
+            assertTrue(overhead > 0 && overhead < 100, "overhead " + overhead);
+            assertTrue(c.path("peak_heap_bytes").asLong() > 0);
+        }
+        assertEquals(0, root.path("original_comparison").size());
+        assertFalse(root.path("loads").get(0).path("ort_cache_present_before").asBoolean());
+        try (Stream<Path> s = Files.list(dir.resolve("ort-cache"))) {
+            assertEquals(6, s.filter(p -> p.toString().endsWith(".opt.onnx")).count(), "one cached graph per graph");
+        }
+
+        // Second run: checkpoint and export reused, optimised graphs loaded from the cache.
+        Path json2 = tmp.resolve("second.json");
+        Run again = bench("--dir", dir.toString(), "--spec", "tiny", "--quick", "--runs", "1", "--warmup", "0",
+                "--cases", "t2i", "--json", json2.toString());
+        assertEquals(0, again.exitCode(), again.err());
+        assertFalse(again.err().contains("generating"), again.err());
+        assertFalse(again.err().contains("exporting"), again.err());
+        JsonNode root2 = new ObjectMapper().readTree(json2.toFile());
+        assertTrue(root2.path("loads").get(0).path("ort_cache_present_before").asBoolean());
+        assertEquals(1, root2.path("configs").size());
+    }
+
+    @Test
+    void refusesAFolderMadeForAnotherSpec() throws Exception {
+        Path dir = tmp.resolve("other");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("bench-spec.json"), "{\"name\":\"something else\"}");
+        Run r = bench("--dir", dir.toString(), "--spec", "tiny", "--quick", "--runs", "1");
+        assertNotEquals(0, r.exitCode());
+        assertTrue(r.err().contains("another spec"), r.err());
+    }
+
+    /** Graphs loaded from the optimised-model cache give the same image, to the bit, as freshly optimised ones. */
+    @Test
+    void cachedOptimisedGraphsGiveIdenticalImages() throws Exception {
+        BenchFolder folder = new BenchFolder(tmp.resolve("cache-check"));
+        folder.prepare(BenchSpec.TINY, new PrintWriter(new StringWriter()));
+        Path cache = tmp.resolve("ort-cache");
+        GenerationRequest req = BenchmarkCommand.request(ConfigResult.Case.EDITING, true, 2, 64,
+                BenchmarkCommand.syntheticImage(64, 64));
+        byte[] plain, first, cached;
+        try (OmniGen og = OmniGen.load(folder.model, RuntimeOptions.builder().intraOpThreads(1).build())) {
+            plain = og.generate(req).image().toByteArray();
+        }
+        try (OmniGen og = OmniGen.load(folder.model, RuntimeOptions.builder().intraOpThreads(1)
+                .optimizedModelDir(cache).build())) {
+            first = og.generate(req).image().toByteArray();
+        }
+        long entries;
+        try (Stream<Path> s = Files.list(cache)) {
+            entries = s.filter(p -> p.toString().endsWith(".opt.onnx")).count();
+        }
+        assertEquals(6, entries);
+        try (OmniGen og = OmniGen.load(folder.model, RuntimeOptions.builder().intraOpThreads(1)
+                .optimizedModelDir(cache).build())) {
+            cached = og.generate(req).image().toByteArray();
+        }
+        assertArrayEquals(plain, first);
+        assertArrayEquals(plain, cached);
+    }
+}
