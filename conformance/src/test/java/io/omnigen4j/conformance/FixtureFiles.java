@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.omnigen4j.export.safetensors.SafetensorsFile;
+import io.omnigen4j.export.testing.Fixtures;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,22 +23,9 @@ final class FixtureFiles {
     private FixtureFiles() {
     }
 
-    /**
-     * {@code ../shared/conformance}: the system property {@code omnigen.shared} (set by surefire in the parent pom),
-     * else the first {@code shared/conformance} above the working directory. Missing fixtures fail the test.
-     */
+    /** {@code ../shared/conformance}, located by the export-tools test helper; missing fixtures fail the test. */
     static Path shared() {
-        String prop = System.getProperty("omnigen.shared");
-        if (prop != null && Files.isDirectory(Path.of(prop, "conformance", "cases"))) {
-            return Path.of(prop, "conformance").toAbsolutePath().normalize();
-        }
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("shared/conformance/cases"))) {
-                return p.resolve("shared/conformance").normalize();
-            }
-        }
-        throw new AssertionError("reference fixtures not found: expected ../shared/conformance beside the checkout"
-                + " (or -Domnigen.shared=DIR); the conformance tests need them and are not skipped");
+        return Fixtures.conformance();
     }
 
     /** A fixtures folder in {@code root} with the given model and copies of the given case under new names. */

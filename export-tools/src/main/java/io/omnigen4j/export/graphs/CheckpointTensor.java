@@ -87,7 +87,7 @@ public final class CheckpointTensor implements TensorData {
             ByteBuffer src = file.slice(info.name(), start * es, (long) len * es);
             ByteBuffer out = ByteBuffer.allocate(len * 4).order(ByteOrder.LITTLE_ENDIAN);
             for (int i = 0; i < len; i++) {
-                out.putFloat(read(src, i));
+                out.putFloat(SafetensorsFile.floatAt(info.dtype(), src, i));
             }
             out.flip();
             sink.accept(out);
@@ -98,7 +98,6 @@ public final class CheckpointTensor implements TensorData {
     private void writeTransposed(ByteSink sink) throws IOException {
         int rows = Math.toIntExact(info.dim(0));
         int cols = Math.toIntExact(info.dim(1));
-        int es = info.dtype().byteSize();
         ByteBuffer src = file.data(info.name());
         int tile = Math.max(1, Math.min(cols, CHUNK_ELEMENTS / Math.max(1, rows)));
         float[] buf = new float[tile * rows];
@@ -107,25 +106,12 @@ public final class CheckpointTensor implements TensorData {
             for (int r = 0; r < rows; r++) {
                 int base = r * cols + c0;
                 for (int k = 0; k < tc; k++) {
-                    buf[k * rows + r] = readAt(src, base + k, es);
+                    buf[k * rows + r] = SafetensorsFile.floatAt(info.dtype(), src, base + k);
                 }
             }
             ByteBuffer out = ByteBuffer.allocate(tc * rows * 4).order(ByteOrder.LITTLE_ENDIAN);
             out.asFloatBuffer().put(buf, 0, tc * rows);
             sink.accept(out);
         }
-    }
-
-    private float read(ByteBuffer src, int i) {
-        return readAt(src, i, info.dtype().byteSize());
-    }
-
-    private float readAt(ByteBuffer src, int i, int es) {
-        return switch (info.dtype()) {
-            case F32 -> src.getFloat(i * es);
-            case BF16 -> Float.intBitsToFloat((src.getShort(i * es) & 0xFFFF) << 16);
-            case F16 -> SafetensorsFile.halfToFloat(src.getShort(i * es));
-            default -> throw new IllegalStateException(info.name() + " is " + info.dtype() + ", not a float tensor");
-        };
     }
 }

@@ -273,14 +273,9 @@ public final class SafetensorsFile implements AutoCloseable {
         float[] out = new float[n];
         switch (t.dtype()) {
             case F32 -> b.asFloatBuffer().get(out);
-            case F16 -> {
+            case F16, BF16 -> {
                 for (int i = 0; i < n; i++) {
-                    out[i] = halfToFloat(b.getShort(2 * i));
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < n; i++) {
-                    out[i] = Float.intBitsToFloat((b.getShort(2 * i) & 0xFFFF) << 16);
+                    out[i] = floatAt(t.dtype(), b, i);
                 }
             }
             default -> throw new SafetensorsException(path + ": tensor '" + name + "' is " + t.dtype()
@@ -319,6 +314,16 @@ public final class SafetensorsFile implements AutoCloseable {
         byte[] out = new byte[b.remaining()];
         b.get(out);
         return out;
+    }
+
+    /** Element {@code index} of a little-endian F32/F16/BF16 buffer, widened exactly to float32. */
+    public static float floatAt(DType dtype, ByteBuffer b, int index) {
+        return switch (dtype) {
+            case F32 -> b.getFloat(4 * index);
+            case F16 -> halfToFloat(b.getShort(2 * index));
+            case BF16 -> Float.intBitsToFloat((b.getShort(2 * index) & 0xFFFF) << 16);
+            default -> throw new IllegalArgumentException(dtype + " is not a floating-point type");
+        };
     }
 
     /** IEEE binary16 → float32, exact (Float.float16ToFloat needs Java 20). */
