@@ -32,6 +32,7 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -102,9 +103,12 @@ public final class OmniGenExporter {
                     vae.normNumGroups(), vae.midBlockAddAttention(), vae.useQuantConv(), vae.usePostQuantConv());
             try (SafetensorsFile vaeFile = SafetensorsFile.open(ckpt.resolve("vae/diffusion_pytorch_model.safetensors"));
                  ExternalDataFile data = new ExternalDataFile(tmp.resolve(VAE_WEIGHTS))) {
-                for (GraphBuilder g : List.of(VaeGraphs.encoder(vaeFile, vd), VaeGraphs.decoder(vaeFile, vd))) {
+                Map<String, String> vaeMeta = new LinkedHashMap<>(meta);
+                vaeMeta.put("omnigen4j.vae_convolution", options.vaeConvolution().name().toLowerCase(Locale.ROOT));
+                for (GraphBuilder g : List.of(VaeGraphs.encoder(vaeFile, vd, options.vaeConvolution()),
+                        VaeGraphs.decoder(vaeFile, vd, options.vaeConvolution()))) {
                     options.progress().accept("writing " + g.name() + ".onnx");
-                    writer.write(g, tmp.resolve(g.name() + ".onnx"), data, meta);
+                    writer.write(g, tmp.resolve(g.name() + ".onnx"), data, vaeMeta);
                     graphs.put(g.name(), entry(g, VAE_WEIGHTS));
                 }
                 knownSha.put(VAE_WEIGHTS, data.sha256());
@@ -131,7 +135,8 @@ public final class OmniGenExporter {
                 }
             }
             ManifestModel manifest = new ManifestModel(ManifestModel.FORMAT, ManifestModel.FORMAT_VERSION,
-                    "omnigen4j-export " + VERSION, "fp32", phi.toJson(), vae.toJson(),
+                    "omnigen4j-export " + VERSION, "fp32",
+                    options.vaeConvolution().name().toLowerCase(Locale.ROOT), phi.toJson(), vae.toJson(),
                     new ManifestModel.OmniGenConstants(192, 2, vae.latentChannels(), vae.downsampleFactor(),
                             TransformerDims.TIME_FEATURES, 2, "batch,kv_heads,cond_len,head_dim"),
                     graphs, new ManifestModel.TokenizerEntry("tokenizer.json", extra), files);

@@ -4,10 +4,14 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.omnigen4j.export.graphs.VaeGraphs;
 import io.omnigen4j.export.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -81,6 +85,61 @@ class OmniGenExporterTest {
                 OmniGenExporter.export(ExportOptions.builder(tmp.resolve("nope"), tmp.resolve("out")).build()));
         assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
         assertFalse(Files.exists(tmp.resolve("out")));
+    }
+
+    @Test
+    void vaeConvolutionIsAnOptionRecordedInTheVaeGraphs() throws Exception {
+        Path wino = tmp.resolve("winograd");
+        Path direct = tmp.resolve("direct");
+        OmniGenExporter.export(ExportOptions.builder(Fixtures.model("tiny-omnigen-a"), wino).build());
+        OmniGenExporter.export(ExportOptions.builder(Fixtures.model("tiny-omnigen-a"), direct)
+                .vaeConvolution(VaeGraphs.Convolution.DIRECT).build());
+        long winoBytes = Files.size(wino.resolve(OmniGenExporter.VAE_WEIGHTS));
+        long directBytes = Files.size(direct.resolve(OmniGenExporter.VAE_WEIGHTS));
+        System.out.printf("vae.weights: winograd %,d bytes, direct %,d bytes%n", winoBytes, directBytes);
+        assertTrue(directBytes < winoBytes, "direct " + directBytes + " vs winograd " + winoBytes);
+        assertEquals("winograd", vaeConvolution(wino.resolve("vae_encoder.onnx")));
+        assertEquals("winograd", vaeConvolution(wino.resolve("vae_decoder.onnx")));
+        assertEquals("direct", vaeConvolution(direct.resolve("vae_encoder.onnx")));
+        assertEquals("direct", vaeConvolution(direct.resolve("vae_decoder.onnx")));
+        // The transformer weights do not depend on the option.
+        assertEquals(OmniGenExporter.sha256(wino.resolve(OmniGenExporter.TRANSFORMER_WEIGHTS)),
+                OmniGenExporter.sha256(direct.resolve(OmniGenExporter.TRANSFORMER_WEIGHTS)));
+        assertEquals(VaeGraphs.Convolution.WINOGRAD,
+                ExportOptions.builder(tmp, tmp.resolve("o")).build().vaeConvolution());
+    }
+
+    @Test
+    void commandLineTakesVaeConvolution() throws Exception {
+        Path ckpt = Fixtures.model("tiny-omnigen-a");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int bogus = command(out, err).execute("--checkpoint", ckpt.toString(), "--out", tmp.resolve("bogus").toString(),
+                "--vae-convolution", "bogus");
+        assertEquals(2, bogus, err.toString());
+        assertTrue(err.toString().contains("unknown VAE convolution 'bogus'"), err.toString());
+        assertFalse(Files.exists(tmp.resolve("bogus")));
+
+        Path model = tmp.resolve("direct");
+        out = new StringWriter();
+        err = new StringWriter();
+        int ok = command(out, err).execute("--checkpoint", ckpt.toString(), "--out", model.toString(),
+                "--vae-convolution", "direct");
+        assertEquals(0, ok, err.toString());
+        assertTrue(Files.exists(model.resolve("manifest.json")));
+        assertEquals("direct", vaeConvolution(model.resolve("vae_decoder.onnx")));
+        assertEquals("direct", vaeConvolution(model.resolve("vae_encoder.onnx")));
+    }
+
+    private static CommandLine command(StringWriter out, StringWriter err) {
+        return new CommandLine(new ExportCommand()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
+    }
+
+    private static String vaeConvolution(Path graph) throws Exception {
+        try (OrtSession s = OrtEnvironment.getEnvironment().createSession(graph.toString(),
+                new OrtSession.SessionOptions())) {
+            return s.getMetadata().getCustomMetadata().get("omnigen4j.vae_convolution");
+        }
     }
 
     @Test

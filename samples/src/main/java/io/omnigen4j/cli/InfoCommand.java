@@ -81,6 +81,7 @@ final class InfoCommand implements Callable<Integer>, OmniGenCli.Verbose {
         ModelManifest.Constants c = m.omnigen();
         row(out, "Model folder", folder.path() + (demo ? "  (demo model: random weights)" : ""));
         row(out, "Format", m.format() + " v" + m.formatVersion() + ", precision " + m.precision()
+                + ", VAE convolutions " + (m.vaeConvolution() == null ? "direct" : m.vaeConvolution())
                 + ", written by " + m.producer());
         row(out, "Manifest SHA-256", folder.manifestChecksum());
         row(out, "Transformer", String.format(Locale.ROOT, "Phi-3, %d layers, hidden %d, %d heads (%d KV),"

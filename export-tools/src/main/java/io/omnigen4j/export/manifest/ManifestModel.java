@@ -17,6 +17,7 @@ public record ManifestModel(
         @JsonProperty("format_version") int formatVersion,
         @JsonProperty("producer") String producer,
         @JsonProperty("precision") String precision,
+        @JsonProperty("vae_convolution") String vaeConvolution,
         @JsonProperty("transformer") JsonNode transformerConfig,
         @JsonProperty("vae") JsonNode vaeConfig,
         @JsonProperty("omnigen") OmniGenConstants omnigen,

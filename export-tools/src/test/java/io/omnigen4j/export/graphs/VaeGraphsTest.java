@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
@@ -33,11 +34,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,7 +49,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Runs the exported VAE encoder and decoder of tiny-omnigen-a in ONNX Runtime (CPU) against the recorded
- * conformance tensors of every public case, and checks the GroupNorm formulation and legacy attention key names.
+ * conformance tensors of every public case with both convolution algorithms (Winograd and direct), and checks the
+ * GroupNorm formulation, the convolution choice per layer, and legacy attention key names.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class VaeGraphsTest {
@@ -61,11 +65,16 @@ class VaeGraphsTest {
 
     private OrtEnvironment env;
     private SafetensorsFile vae;
+    /** The default graphs (Winograd), used by the tests that do not name an algorithm. */
     private OrtSession encoder;
     private OrtSession decoder;
+    private final Map<VaeGraphs.Convolution, OrtSession> encoders = new EnumMap<>(VaeGraphs.Convolution.class);
+    private final Map<VaeGraphs.Convolution, OrtSession> decoders = new EnumMap<>(VaeGraphs.Convolution.class);
 
-    static List<String> cases() {
-        return Fixtures.PUBLIC_CASES;
+    /** Every public case with every convolution algorithm. */
+    static Stream<Arguments> casesAndConvolutions() {
+        return Fixtures.PUBLIC_CASES.stream()
+                .flatMap(c -> Arrays.stream(VaeGraphs.Convolution.values()).map(a -> Arguments.of(c, a)));
     }
 
     private static Path vaeFile() {
@@ -76,15 +85,23 @@ class VaeGraphsTest {
     void exportGraphs() throws Exception {
         env = OrtEnvironment.getEnvironment();
         vae = SafetensorsFile.open(vaeFile());
-        Path out = Files.createDirectories(dir.resolve("modern"));
-        encoder = session(VaeGraphs.encoder(vae, DIMS), out);
-        decoder = session(VaeGraphs.decoder(vae, DIMS), out);
+        for (VaeGraphs.Convolution c : VaeGraphs.Convolution.values()) {
+            Path out = Files.createDirectories(dir.resolve("modern-" + c.name().toLowerCase(java.util.Locale.ROOT)));
+            encoders.put(c, session(VaeGraphs.encoder(vae, DIMS, c), out));
+            decoders.put(c, session(VaeGraphs.decoder(vae, DIMS, c), out));
+        }
+        encoder = encoders.get(VaeGraphs.Convolution.WINOGRAD);
+        decoder = decoders.get(VaeGraphs.Convolution.WINOGRAD);
     }
 
     @AfterAll
     void close() throws Exception {
-        try (SafetensorsFile v = vae; OrtSession e = encoder; OrtSession d = decoder) {
-            // closes all three
+        try (SafetensorsFile v = vae;
+             OrtSession e1 = encoders.get(VaeGraphs.Convolution.WINOGRAD);
+             OrtSession d1 = decoders.get(VaeGraphs.Convolution.WINOGRAD);
+             OrtSession e2 = encoders.get(VaeGraphs.Convolution.DIRECT);
+             OrtSession d2 = decoders.get(VaeGraphs.Convolution.DIRECT)) {
+            // closes all five
         }
     }
 
@@ -101,9 +118,10 @@ class VaeGraphsTest {
 
     // ---- conformance --------------------------------------------------------------------------------------------
 
-    @ParameterizedTest
-    @MethodSource("cases")
-    void encoderMatchesRecordedPosteriorAndLatent(String caseName) throws Exception {
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("casesAndConvolutions")
+    void encoderMatchesRecordedPosteriorAndLatent(String caseName, VaeGraphs.Convolution conv) throws Exception {
+        OrtSession encoder = encoders.get(conv);
         try (SafetensorsFile t = SafetensorsFile.open(Fixtures.caseDir(caseName).resolve("tensors.safetensors"))) {
             int calls = 0;
             for (int n = 0; t.contains("vae_encode." + n + ".pixel_values"); n++, calls++) {
@@ -125,30 +143,121 @@ class VaeGraphsTest {
                 double eMean = maxAbs(gotMean, mean);
                 double eLogvar = maxAbs(gotLogvar, logvar);
                 double eLatent = maxAbs(latent, t.floats(p + "latent"));
-                System.out.printf("VAE encoder %s #%d %s: max|Δmean| %.3g, max|Δlogvar| %.3g, max|Δlatent| %.3g%n",
-                        caseName, n, Arrays.toString(pi.shape()), eMean, eLogvar, eLatent);
-                assertTrue(eMean <= 1e-4, caseName + " #" + n + " mean error " + eMean);
-                assertTrue(eLogvar <= 1e-4, caseName + " #" + n + " logvar error " + eLogvar);
-                assertTrue(eLatent <= 1e-4, caseName + " #" + n + " latent error " + eLatent);
+                System.out.printf("VAE encoder %s %s #%d %s: max|Δmean| %.3g, max|Δlogvar| %.3g,"
+                                + " max|Δlatent| %.3g%n",
+                        conv, caseName, n, Arrays.toString(pi.shape()), eMean, eLogvar, eLatent);
+                String what = conv + " " + caseName + " #" + n;
+                assertTrue(eMean <= 1e-4, what + " mean error " + eMean);
+                assertTrue(eLogvar <= 1e-4, what + " logvar error " + eLogvar);
+                assertTrue(eLatent <= 1e-4, what + " latent error " + eLatent);
             }
             if (calls == 0) {
-                System.out.printf("VAE encoder %s: no encode calls recorded%n", caseName);
+                System.out.printf("VAE encoder %s %s: no encode calls recorded%n", conv, caseName);
             }
         }
     }
 
-    @ParameterizedTest
-    @MethodSource("cases")
-    void decoderMatchesRecordedOutput(String caseName) throws Exception {
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("casesAndConvolutions")
+    void decoderMatchesRecordedOutput(String caseName, VaeGraphs.Convolution conv) throws Exception {
+        OrtSession decoder = decoders.get(conv);
         try (SafetensorsFile t = SafetensorsFile.open(Fixtures.caseDir(caseName).resolve("tensors.safetensors"))) {
             TensorInfo in = t.info("vae_decode.input");
             float[] got = run(decoder, VaeGraphs.DECODER_INPUT, t.floats("vae_decode.input"), in.shape());
             float[] want = t.floats("vae_decode.output");
             assertEquals(want.length, got.length);
             double err = maxAbs(got, want);
-            System.out.printf("VAE decoder %s %s: max|Δ| %.3g%n", caseName, Arrays.toString(in.shape()), err);
-            assertTrue(err <= 1e-3, caseName + " decoder error " + err);
+            System.out.printf("VAE decoder %s %s %s: max|Δ| %.3g%n", conv, caseName, Arrays.toString(in.shape()),
+                    err);
+            assertTrue(err <= 1e-3, conv + " " + caseName + " decoder error " + err);
         }
+    }
+
+    @Test
+    void bothAlgorithmsAgreeOnShapesThatAreNotMultiplesOfTheTile() throws Exception {
+        // Latent 3×5 and 5×7 (decoder activations 3×5 … 24×40 and 5×7 … 40×56): every Winograd conv needs a crop.
+        Random r = new Random(5);
+        for (long[] zs : new long[][] {{2, 4, 3, 5}, {1, 4, 5, 7}}) {
+            float[] z = new float[(int) (zs[0] * zs[1] * zs[2] * zs[3])];
+            for (int i = 0; i < z.length; i++) {
+                z[i] = (float) r.nextGaussian();
+            }
+            float[] direct = run(decoders.get(VaeGraphs.Convolution.DIRECT), VaeGraphs.DECODER_INPUT, z, zs);
+            float[] wino = run(decoders.get(VaeGraphs.Convolution.WINOGRAD), VaeGraphs.DECODER_INPUT, z, zs);
+            double err = maxAbs(wino, direct);
+            double scale = 0;
+            for (float v : direct) {
+                scale = Math.max(scale, Math.abs(v));
+            }
+            System.out.printf("VAE decoder %s: max|WINOGRAD - DIRECT| %.3g (max|DIRECT| %.3g)%n",
+                    Arrays.toString(zs), err, scale);
+            assertTrue(scale > 0.1, "decoder output is (nearly) all zeros");
+            assertTrue(err <= 1e-3, "Winograd vs direct decoder " + err);
+        }
+    }
+
+    @Test
+    void convolutionChoiceShowsInTheGraphs() throws Exception {
+        GraphBuilder direct = VaeGraphs.decoder(vae, DIMS, VaeGraphs.Convolution.DIRECT);
+        GraphBuilder wino = VaeGraphs.decoder(vae, DIMS, VaeGraphs.Convolution.WINOGRAD);
+        // Direct: MatMul only in the attention projections, no Winograd initializers, no ConvTranspose.
+        List<GraphBuilder.Node> directMatMuls = nodes(direct, "MatMul");
+        assertEquals(4, directMatMuls.size(), "q, k, v and out projections of the mid-block attention");
+        assertTrue(directMatMuls.stream().allMatch(n -> n.name().contains(".attentions.")),
+                directMatMuls.toString());
+        assertTrue(direct.initializers().keySet().stream().noneMatch(k -> k.startsWith("winograd.")
+                || k.endsWith("#winograd")), "DIRECT graph has Winograd initializers");
+        assertTrue(nodes(direct, "ConvTranspose").isEmpty());
+        assertTrue(direct.initializers().containsKey("decoder.mid_block.resnets.0.conv1.weight"));
+
+        // Winograd: one ConvTranspose and one MatMul per 3×3 conv with ≥ 16 channels in and out.
+        // Decoder of 4 blocks, 2 layers: mid block 2 resnets + 4 up blocks × 3 resnets, 2 convs each,
+        // plus 3 upsampler convs = 2·(2 + 12) + 3 = 31.
+        int winogradConvs = 2 * (2 + 4 * (DIMS.layersPerBlock() + 1)) + 3;
+        assertEquals(winogradConvs, nodes(wino, "ConvTranspose").size());
+        assertEquals(winogradConvs + 4, nodes(wino, "MatMul").size());
+        assertEquals(winogradConvs, wino.initializers().keySet().stream().filter(k -> k.endsWith("#winograd")).count());
+        assertEquals(List.of("winograd.input_transform.32", "winograd.input_transform.64"),
+                wino.initializers().keySet().stream().filter(k -> k.startsWith("winograd.input_transform.")).sorted()
+                        .toList());
+        assertTrue(wino.initializers().containsKey("decoder.mid_block.resnets.0.conv1.weight#winograd"));
+        assertArrayEquals(new long[] {36, 64, 64},
+                wino.initializers().get("decoder.mid_block.resnets.0.conv1.weight#winograd").data().shape());
+        assertTrue(!wino.initializers().containsKey("decoder.mid_block.resnets.0.conv1.weight"));
+        assertTrue(wino.initializers().containsKey("decoder.up_blocks.0.upsamplers.0.conv.weight#winograd"));
+
+        // conv_in (4 → 64) and conv_out (32 → 3) have too few channels: a plain Conv in both graphs.
+        for (GraphBuilder g : List.of(direct, wino)) {
+            for (String w : List.of("decoder.conv_in.weight", "decoder.conv_out.weight")) {
+                assertTrue(g.initializers().containsKey(w), g.name() + " " + w);
+                assertTrue(!g.initializers().containsKey(w + "#winograd"), g.name() + " " + w);
+                assertTrue(nodes(g, "Conv").stream().anyMatch(n -> n.inputs().size() > 1 && n.inputs().get(1).equals(w)),
+                        g.name() + ": no Conv reads " + w);
+            }
+        }
+        // The encoder's conv_in (3 → 32), conv_out (64 → 8) and stride-2 downsamplers stay direct as well.
+        GraphBuilder enc = VaeGraphs.encoder(vae, DIMS, VaeGraphs.Convolution.WINOGRAD);
+        for (String w : List.of("encoder.conv_in.weight", "encoder.conv_out.weight",
+                "encoder.down_blocks.0.downsamplers.0.conv.weight")) {
+            assertTrue(enc.initializers().containsKey(w), w);
+        }
+        assertTrue(enc.initializers().containsKey("encoder.down_blocks.0.resnets.0.conv1.weight#winograd"));
+        // The two-argument overloads are the Winograd graphs.
+        assertEquals(wino.initializers().keySet(), VaeGraphs.decoder(vae, DIMS).initializers().keySet());
+        assertEquals(enc.initializers().keySet(), VaeGraphs.encoder(vae, DIMS).initializers().keySet());
+    }
+
+    @Test
+    void convolutionNamesParse() {
+        assertEquals(VaeGraphs.Convolution.WINOGRAD, VaeGraphs.Convolution.parse("winograd"));
+        assertEquals(VaeGraphs.Convolution.DIRECT, VaeGraphs.Convolution.parse("DIRECT"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> VaeGraphs.Convolution.parse("fft"));
+        assertTrue(e.getMessage().contains("unknown VAE convolution 'fft'"), e.getMessage());
+    }
+
+    private static List<GraphBuilder.Node> nodes(GraphBuilder g, String opType) {
+        return g.nodes().stream().filter(n -> n.opType().equals(opType)).toList();
     }
 
     @Test

@@ -6,11 +6,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.omnigen4j.export.ExportOptions;
 import io.omnigen4j.export.OmniGenExporter;
 import io.omnigen4j.export.generate.RandomCheckpointGenerator;
+import io.omnigen4j.export.graphs.VaeGraphs;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -45,6 +47,14 @@ final class BenchFolder {
 
     /** Generates and exports what is missing; checks that what exists was made for {@code spec}. */
     void prepare(BenchSpec spec, PrintWriter log) throws IOException {
+        prepare(spec, VaeGraphs.Convolution.WINOGRAD, log);
+    }
+
+    /**
+     * As {@link #prepare(BenchSpec, PrintWriter)}, with the VAE graphs written as {@code vaeConvolution}: a model
+     * exported with the other form is exported again (a few seconds; the checkpoint is kept).
+     */
+    void prepare(BenchSpec spec, VaeGraphs.Convolution vaeConvolution, PrintWriter log) throws IOException {
         Files.createDirectories(root);
         Path specFile = root.resolve("bench-spec.json");
         Map<String, Object> wanted = spec.describe();
@@ -68,15 +78,31 @@ final class BenchFolder {
             RandomCheckpointGenerator.generate(spec.checkpointSpec(), BenchSpec.WEIGHT_SEED, checkpoint);
             generateSeconds = (System.nanoTime() - t) / 1e9;
         }
+        String wantedConvolution = vaeConvolution.name().toLowerCase(Locale.ROOT);
+        String exported = exportedVaeConvolution();
+        if (exported != null && !exported.equals(wantedConvolution)) {
+            log.printf("%s has %s VAE convolutions; exporting again with %s …%n", model, exported, wantedConvolution);
+            deleteTree(model);
+        }
         if (!Files.exists(model.resolve("manifest.json"))) {
             log.printf("exporting it to %s …%n", model);
             log.flush();
             long t = System.nanoTime();
             // A stale ORT cache would be rejected anyway (keyed by the weights' checksums); drop it to save space.
             deleteTree(ortCache);
-            OmniGenExporter.export(ExportOptions.builder(checkpoint, model).force(true).build());
+            OmniGenExporter.export(ExportOptions.builder(checkpoint, model).vaeConvolution(vaeConvolution).force(true)
+                    .build());
             exportSeconds = (System.nanoTime() - t) / 1e9;
         }
+    }
+
+    /** The exported model's VAE convolution form ("direct" for manifests that predate the field), or null. */
+    String exportedVaeConvolution() throws IOException {
+        Path manifest = model.resolve("manifest.json");
+        if (!Files.exists(manifest)) {
+            return null;
+        }
+        return JSON.readTree(manifest.toFile()).path("vae_convolution").asText("direct");
     }
 
     static void deleteTree(Path p) throws IOException {

@@ -1,6 +1,7 @@
 package io.omnigen4j.samples.bench;
 
 import ai.onnxruntime.OrtEnvironment;
+import io.omnigen4j.export.graphs.VaeGraphs;
 import io.omnigen4j.sdk.GenerationRequest;
 import io.omnigen4j.sdk.GenerationResult;
 import io.omnigen4j.sdk.OmniGen;
@@ -88,6 +89,11 @@ public final class BenchmarkCommand implements Callable<Integer> {
             description = "Do not cache ONNX Runtime's optimised graphs in DIR/ort-cache.")
     boolean noOrtCache;
 
+    @Option(names = "--vae-convolution", defaultValue = "winograd", paramLabel = "ALG",
+            description = "VAE convolutions of the export: winograd or direct (default ${DEFAULT-VALUE}); a model"
+                    + " exported with the other form is exported again.")
+    String vaeConvolution;
+
     @Option(names = "--seed", defaultValue = "0", description = "Noise seed of every run (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -136,9 +142,15 @@ public final class BenchmarkCommand implements Callable<Integer> {
             stepCount = Math.min(steps, 2);
         }
 
+        VaeGraphs.Convolution convolution;
+        try {
+            convolution = VaeGraphs.Convolution.parse(vaeConvolution);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         long benchStart = System.nanoTime();
         BenchFolder folder = new BenchFolder(dir);
-        folder.prepare(bs, log);
+        folder.prepare(bs, convolution, log);
 
         RgbImage input = syntheticImage(bs.size(), bs.size());
         Map<String, Object> header = new LinkedHashMap<>();
@@ -152,6 +164,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
         header.put("prompts", Map.of("text-to-image", T2I_PROMPT, "editing", EDIT_PROMPT));
         header.put("editing_input", "synthetic " + bs.size() + "×" + bs.size() + " RGB (gradients, disc, bar)");
         header.put("spec", bs.describe());
+        header.put("vae_convolution", folder.exportedVaeConvolution());
         header.put("folder", folder.root.toString());
         header.put("checkpoint_generate_s", folder.generateSeconds);
         header.put("export_s", folder.exportSeconds);
@@ -181,8 +194,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
         header.put("benchmark_wall_s", (System.nanoTime() - benchStart) / 1e9);
         boolean comparable = bs.equals(BenchSpec.BENCH) && stepCount == 10;
         BenchReport report = new BenchReport(header, results, loads, comparable);
-        out.printf("omnigen4j bench: spec %s, %s, %d steps, %d timed run%s after %d warm-up; load average %s%n",
-                bs.name(), header.get("size"), stepCount, runs, runs == 1 ? "" : "s", warmup,
+        out.printf("omnigen4j bench: spec %s, %s VAE convolutions, %s, %d steps, %d timed run%s after %d warm-up;"
+                        + " load average %s%n",
+                bs.name(), header.get("vae_convolution"), header.get("size"), stepCount, runs, runs == 1 ? "" : "s",
+                warmup,
                 String.format(Locale.ROOT, "%.2f", MemoryProbe.loadAverage()));
         for (Map<String, Object> l : loads) {
             out.printf(Locale.ROOT, "model load, %d thread(s): %.2f s (ORT cache %s)%n", l.get("intra_op_threads"),

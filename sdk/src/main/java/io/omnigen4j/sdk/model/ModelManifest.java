@@ -21,6 +21,7 @@ public record ModelManifest(
         @JsonProperty("format_version") int formatVersion,
         @JsonProperty("producer") String producer,
         @JsonProperty("precision") String precision,
+        @JsonProperty("vae_convolution") String vaeConvolution,
         @JsonProperty("transformer") TransformerConfig transformer,
         @JsonProperty("vae") VaeSettings vae,
         @JsonProperty("omnigen") Constants omnigen,
