@@ -12,7 +12,7 @@ import java.util.function.Consumer;
  * @param checkpoint folder holding config.json, model.safetensors, tokenizer files and vae/
  * @param output     the model folder to create
  * @param precision  weight and compute precision of the graphs; only {@link Precision#FP32} today
- * @param vaeConvolution how the VAE graphs write their 3×3 convolutions (default Winograd: about 2× faster on
+ * @param vaeConvolution how the VAE graphs write their 3×3 convolutions (default Winograd: VAE about 1.6× faster on
  *                   the CPU; vae.weights about 3.8× larger for the SDXL VAE)
  * @param force      replace an existing output folder
  * @param progress   receives one line per export stage (never null)

@@ -2,6 +2,7 @@ package io.omnigen4j.samples.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.omnigen4j.export.graphs.VaeGraphs;
 import io.omnigen4j.sdk.GenerationRequest;
 import io.omnigen4j.sdk.OmniGen;
 import io.omnigen4j.sdk.runtime.RuntimeOptions;
@@ -99,6 +100,27 @@ class BenchmarkCommandTest {
         Run r = bench("--dir", dir.toString(), "--spec", "tiny", "--quick", "--runs", "1");
         assertNotEquals(0, r.exitCode());
         assertTrue(r.err().contains("another spec"), r.err());
+    }
+
+    /** The folder's model follows --vae-convolution: a model made with the other form is exported again. */
+    @Test
+    void vaeConvolutionChoiceReExportsTheModel() throws Exception {
+        BenchFolder folder = new BenchFolder(tmp.resolve("convolution"));
+        StringWriter log = new StringWriter();
+        folder.prepare(BenchSpec.TINY, VaeGraphs.Convolution.DIRECT, new PrintWriter(log));
+        assertEquals("direct", folder.exportedVaeConvolution());
+        long directBytes = Files.size(folder.model.resolve("vae.weights"));
+        folder.prepare(BenchSpec.TINY, VaeGraphs.Convolution.DIRECT, new PrintWriter(log));
+        assertFalse(log.toString().contains("exporting again"), log.toString());
+        folder.prepare(BenchSpec.TINY, VaeGraphs.Convolution.WINOGRAD, new PrintWriter(log));
+        assertTrue(log.toString().contains("has direct VAE convolutions; exporting again with winograd"),
+                log.toString());
+        assertEquals("winograd", folder.exportedVaeConvolution());
+        assertTrue(Files.size(folder.model.resolve("vae.weights")) > directBytes);
+        Run r = bench("--dir", tmp.resolve("convolution").toString(), "--spec", "tiny", "--quick", "--runs", "1",
+                "--warmup", "0", "--vae-convolution", "sideways");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("unknown VAE convolution 'sideways'"), r.err());
     }
 
     /** Graphs loaded from the optimised-model cache give the same image, to the bit, as freshly optimised ones. */
