@@ -41,7 +41,8 @@ import java.util.Arrays;
  * <p>Attention weights are accepted under both spellings, {@code to_q/to_k/to_v/to_out.0} and the legacy
  * {@code query/key/value/proj_attn}, as [C, C] linears or legacy [C, C, 1, 1] conv-shaped tensors. A missing or
  * wrongly shaped weight is reported as a {@link SafetensorsException} (an {@link IOException}) whose message names
- * the file and the key (both spellings for attention weights). Initializers are named after the checkpoint keys.
+ * the file and the key (both spellings for attention weights). Initializers are named after the checkpoint keys;
+ * a Winograd-transformed weight ({@link Convolution#WINOGRAD}) is named {@code <key>#winograd}.
  */
 public final class VaeGraphs {
 
@@ -130,7 +131,7 @@ public final class VaeGraphs {
 
     /**
      * How the 3×3 stride-1 convolutions with at least {@value #WINOGRAD_MIN_CHANNELS} input and output channels
-     * (all of them but conv_in and conv_out) are written. Both compute the same function; they differ in float32
+     * (all but conv_in and conv_out; the encoder's stride-2 downsamplers are always direct) are written. Both compute the same function; they differ in float32
      * rounding by about 1e-5 relative.
      */
     public enum Convolution {
