@@ -23,7 +23,7 @@ import java.util.stream.Stream;
 /**
  * The model {@code omnigen generate} uses when no {@code --model} is given: a small OmniGen with the real
  * architecture and file layout but <b>random weights</b>, made by the project's own {@link RandomCheckpointGenerator}
- * and exported like a real checkpoint. It needs no download, is about 25 MB and generates a 256×256 image in seconds
+ * and exported like a real checkpoint. It needs no download, is about 36 MB and generates a 256×256 image in seconds
  * on two cores. Its pictures are noise-like: it shows that the pipeline works, not what OmniGen can draw.
  *
  * <p>It is created once in the user's cache folder ({@link #cacheRoot()}/{@value #FOLDER}). Creation happens in a
@@ -106,7 +106,7 @@ public final class DemoModel {
         Files.createDirectories(cacheRoot);
         Path work = Files.createTempDirectory(target.getParent(), "." + FOLDER + ".creating-");
         try {
-            log.accept("Creating the demo model (once; about 25 MB, a few seconds) in " + target);
+            log.accept("Creating the demo model (once; about 36 MB, a few seconds) in " + target);
             Path checkpoint = RandomCheckpointGenerator.generate(SPEC, SEED, work.resolve("checkpoint"));
             Path model = work.resolve("model");
             OmniGenExporter.export(ExportOptions.builder(checkpoint, model).build());
