@@ -32,7 +32,6 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -104,7 +103,7 @@ public final class OmniGenExporter {
             try (SafetensorsFile vaeFile = SafetensorsFile.open(ckpt.resolve("vae/diffusion_pytorch_model.safetensors"));
                  ExternalDataFile data = new ExternalDataFile(tmp.resolve(VAE_WEIGHTS))) {
                 Map<String, String> vaeMeta = new LinkedHashMap<>(meta);
-                vaeMeta.put("omnigen4j.vae_convolution", options.vaeConvolution().name().toLowerCase(Locale.ROOT));
+                vaeMeta.put("omnigen4j.vae_convolution", options.vaeConvolution().id());
                 for (GraphBuilder g : List.of(VaeGraphs.encoder(vaeFile, vd, options.vaeConvolution()),
                         VaeGraphs.decoder(vaeFile, vd, options.vaeConvolution()))) {
                     options.progress().accept("writing " + g.name() + ".onnx");
@@ -136,7 +135,7 @@ public final class OmniGenExporter {
             }
             ManifestModel manifest = new ManifestModel(ManifestModel.FORMAT, ManifestModel.FORMAT_VERSION,
                     "omnigen4j-export " + VERSION, "fp32",
-                    options.vaeConvolution().name().toLowerCase(Locale.ROOT), phi.toJson(), vae.toJson(),
+                    options.vaeConvolution().id(), phi.toJson(), vae.toJson(),
                     new ManifestModel.OmniGenConstants(192, 2, vae.latentChannels(), vae.downsampleFactor(),
                             TransformerDims.TIME_FEATURES, 2, "batch,kv_heads,cond_len,head_dim"),
                     graphs, new ManifestModel.TokenizerEntry("tokenizer.json", extra), files);

@@ -140,32 +140,33 @@ final class ConfigFields {
     }
 
     List<Integer> requireIntList(String field) throws ConfigException {
-        JsonNode v = requiredArray(field);
-        List<Integer> out = new ArrayList<>();
-        for (int i = 0; i < v.size(); i++) {
-            out.add(asInt(field + "[" + i + "]", v.get(i)));
-        }
-        return List.copyOf(out);
+        return requireList(field, this::asInt);
     }
 
     List<Double> requireNumberList(String field) throws ConfigException {
-        JsonNode v = requiredArray(field);
-        List<Double> out = new ArrayList<>();
-        for (int i = 0; i < v.size(); i++) {
-            out.add(asNumber(field + "[" + i + "]", v.get(i)));
-        }
-        return List.copyOf(out);
+        return requireList(field, this::asNumber);
     }
 
     List<String> requireStringList(String field) throws ConfigException {
-        JsonNode v = requiredArray(field);
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < v.size(); i++) {
-            JsonNode e = v.get(i);
+        return requireList(field, (name, e) -> {
             if (!e.isTextual()) {
-                throw error(field + "[" + i + "]", "must be a string, got " + e);
+                throw error(name, "must be a string, got " + e);
             }
-            out.add(e.textValue());
+            return e.textValue();
+        });
+    }
+
+    @FunctionalInterface
+    private interface ElementReader<T> {
+        T read(String name, JsonNode element) throws ConfigException;
+    }
+
+    /** A required list; each element is read (and reported) as {@code field[i]}. */
+    private <T> List<T> requireList(String field, ElementReader<T> reader) throws ConfigException {
+        JsonNode v = requiredArray(field);
+        List<T> out = new ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            out.add(reader.read(field + "[" + i + "]", v.get(i)));
         }
         return List.copyOf(out);
     }

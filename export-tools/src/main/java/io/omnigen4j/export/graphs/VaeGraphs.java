@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * The two float32 graphs of the diffusers {@code AutoencoderKL} (SDXL VAE layout, spec §1.4, §8, §10), built from
@@ -142,6 +143,11 @@ public final class VaeGraphs {
          * those convolutions, about twice the working memory.
          */
         WINOGRAD;
+
+        /** The lower-case name written to the manifest and the graphs' metadata. */
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
 
         public static Convolution parse(String s) {
             for (Convolution c : values()) {
@@ -438,17 +444,7 @@ public final class VaeGraphs {
 
         @Override
         public void writeTo(ByteSink sink) throws IOException {
-            float[] a = new float[Math.multiplyExact(rows, cols)];
-            int[] pos = {0};
-            source.writeTo(chunk -> {
-                ByteBuffer b = chunk.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-                while (b.remaining() >= Float.BYTES) {
-                    a[pos[0]++] = b.getFloat();
-                }
-            });
-            if (pos[0] != a.length) {
-                throw new IllegalStateException("transposed tensor: got " + pos[0] + " values, expected " + a.length);
-            }
+            float[] a = source.toFloatArray();
             ByteBuffer out = ByteBuffer.allocate(a.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
             for (int c = 0; c < cols; c++) {
                 for (int r = 0; r < rows; r++) {

@@ -166,21 +166,7 @@ public final class WinogradConv {
             @Override
             public void writeTo(ByteSink sink) throws IOException {
                 int pairs = Math.multiplyExact(outChannels, inChannels);
-                float[] src = new float[Math.multiplyExact(pairs, 9)];
-                int[] pos = {0};
-                w.writeTo(chunk -> {
-                    ByteBuffer b = chunk.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-                    int n = b.remaining() / Float.BYTES;
-                    if (pos[0] + n > src.length || b.remaining() % Float.BYTES != 0) {
-                        throw new IOException("Winograd weights: source tensor streamed more bytes than its shape");
-                    }
-                    b.asFloatBuffer().get(src, pos[0], n);
-                    pos[0] += n;
-                });
-                if (pos[0] != src.length) {
-                    throw new IOException("Winograd weights: source tensor streamed " + pos[0] + " values, expected "
-                            + src.length);
-                }
+                float[] src = w.toFloatArray();
                 // gG[pair][a][j] = Σ_i G[a][i]·g[i][j], then U[a][b] = Σ_j gG[a][j]·G[b][j].
                 float[][] u = new float[POINTS][pairs];
                 double[] gg = new double[ALPHA * 3];

@@ -30,6 +30,31 @@ public interface TensorData {
         return Math.multiplyExact(elementCount(), (long) type().byteSize());
     }
 
+    /**
+     * The float32 elements in memory, for transforms that need a whole (small) tensor at once; fails if the stream
+     * does not hold exactly {@link #elementCount()} floats.
+     */
+    default float[] toFloatArray() throws IOException {
+        if (type() != OnnxType.FLOAT) {
+            throw new IllegalArgumentException("not a float tensor: " + type());
+        }
+        float[] out = new float[Math.toIntExact(elementCount())];
+        int[] pos = {0};
+        writeTo(chunk -> {
+            ByteBuffer b = chunk.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            int n = b.remaining() / Float.BYTES;
+            if (b.remaining() % Float.BYTES != 0 || pos[0] + n > out.length) {
+                throw new IOException("tensor streamed more bytes than its shape " + Arrays.toString(shape()));
+            }
+            b.asFloatBuffer().get(out, pos[0], n);
+            pos[0] += n;
+        });
+        if (pos[0] != out.length) {
+            throw new IOException("tensor streamed " + pos[0] + " values, expected " + out.length);
+        }
+        return out;
+    }
+
     /** Receives chunks of bytes (position to limit). */
     @FunctionalInterface
     interface ByteSink {

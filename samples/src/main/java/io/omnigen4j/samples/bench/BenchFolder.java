@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -78,7 +77,7 @@ final class BenchFolder {
             RandomCheckpointGenerator.generate(spec.checkpointSpec(), BenchSpec.WEIGHT_SEED, checkpoint);
             generateSeconds = (System.nanoTime() - t) / 1e9;
         }
-        String wantedConvolution = vaeConvolution.name().toLowerCase(Locale.ROOT);
+        String wantedConvolution = vaeConvolution.id();
         String exported = exportedVaeConvolution();
         if (exported != null && !exported.equals(wantedConvolution)) {
             log.printf("%s has %s VAE convolutions; exporting again with %s …%n", model, exported, wantedConvolution);
