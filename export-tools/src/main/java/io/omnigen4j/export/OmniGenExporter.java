@@ -134,7 +134,7 @@ public final class OmniGenExporter {
                 }
             }
             ManifestModel manifest = new ManifestModel(ManifestModel.FORMAT, ManifestModel.FORMAT_VERSION,
-                    "omnigen4j-export " + VERSION, "fp32",
+                    "omnigen4j-export " + VERSION, ManifestModel.GRAPHS_REVISION, "fp32",
                     options.vaeConvolution().id(), phi.toJson(), vae.toJson(),
                     new ManifestModel.OmniGenConstants(192, 2, vae.latentChannels(), vae.downsampleFactor(),
                             TransformerDims.TIME_FEATURES, 2, "batch,kv_heads,cond_len,head_dim"),

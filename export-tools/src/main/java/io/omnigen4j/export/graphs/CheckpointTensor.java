@@ -24,12 +24,18 @@ public final class CheckpointTensor implements TensorData {
     private final TensorInfo info;
     private final long[] shape;
     private final boolean transpose;
+    /** First stored row and row count taken (a transposed tensor may take a block of its rows). */
+    private final int rowStart;
+    private final int rowCount;
 
-    private CheckpointTensor(SafetensorsFile file, TensorInfo info, long[] shape, boolean transpose) {
+    private CheckpointTensor(SafetensorsFile file, TensorInfo info, long[] shape, boolean transpose, int rowStart,
+                             int rowCount) {
         this.file = file;
         this.info = info;
         this.shape = shape;
         this.transpose = transpose;
+        this.rowStart = rowStart;
+        this.rowCount = rowCount;
     }
 
     /** The tensor as stored, reshaped to {@code shape} (same element count) or as-is when none is given. */
@@ -40,16 +46,30 @@ public final class CheckpointTensor implements TensorData {
             throw new IllegalArgumentException(name + ": cannot view " + Arrays.toString(info.shape()) + " as "
                     + Arrays.toString(s));
         }
-        return new CheckpointTensor(file, info, s, false);
+        return new CheckpointTensor(file, info, s, false, 0, 0);
     }
 
     /** A 2-D [rows, cols] tensor transposed to [cols, rows]. */
     public static CheckpointTensor transposed(SafetensorsFile file, String name) throws IOException {
         TensorInfo info = file.info(name);
+        return transposedRows(file, name, 0, info.rank() == 2 ? Math.toIntExact(info.dim(0)) : 0);
+    }
+
+    /**
+     * Rows {@code [start, start + count)} of a 2-D [rows, cols] tensor, transposed to [cols, count]: one block of
+     * a fused linear weight (say the K rows of {@code qkv_proj}) as its own MatMul weight.
+     */
+    public static CheckpointTensor transposedRows(SafetensorsFile file, String name, int start, int count)
+            throws IOException {
+        TensorInfo info = file.info(name);
         if (info.rank() != 2) {
             throw new IllegalArgumentException(name + ": expected a 2-D tensor, got " + info);
         }
-        return new CheckpointTensor(file, info, new long[] {info.dim(1), info.dim(0)}, true);
+        if (start < 0 || count <= 0 || start + (long) count > info.dim(0)) {
+            throw new IllegalArgumentException(name + ": rows [" + start + ", " + (start + (long) count)
+                    + ") are outside its " + info.dim(0) + " rows");
+        }
+        return new CheckpointTensor(file, info, new long[] {info.dim(1), count}, true, start, count);
     }
 
     private static long count(long[] s) {
@@ -96,7 +116,7 @@ public final class CheckpointTensor implements TensorData {
 
     /** Emits output rows (input columns) in tiles so reads stay mostly sequential. */
     private void writeTransposed(ByteSink sink) throws IOException {
-        int rows = Math.toIntExact(info.dim(0));
+        int rows = rowCount;
         int cols = Math.toIntExact(info.dim(1));
         ByteBuffer src = file.data(info.name());
         int tile = Math.max(1, Math.min(cols, CHUNK_ELEMENTS / Math.max(1, rows)));
@@ -104,7 +124,7 @@ public final class CheckpointTensor implements TensorData {
         for (int c0 = 0; c0 < cols; c0 += tile) {
             int tc = Math.min(tile, cols - c0);
             for (int r = 0; r < rows; r++) {
-                int base = r * cols + c0;
+                int base = (rowStart + r) * cols + c0;
                 for (int k = 0; k < tc; k++) {
                     buf[k * rows + r] = SafetensorsFile.floatAt(info.dtype(), src, base + k);
                 }

@@ -46,18 +46,38 @@ public final class CheckpointWeights {
         return load(g, name, true, new long[] {out, in}, null);
     }
 
+    /**
+     * Rows {@code [start, start + count)} of a linear weight [out, in] (checked against {@code out, in}), transposed
+     * to [in, count]: one part of a fused projection as its own MatMul weight.
+     */
+    public Value linearRowsT(GraphBuilder g, String name, long out, long in, int start, int count) {
+        try {
+            checked(name, new long[] {out, in});
+            CheckpointTensor data = CheckpointTensor.transposedRows(file, name, start, count);
+            String suffix = "[" + start + ":" + (start + count) + "]";
+            return g.weight(name + suffix + ".T", name + suffix + "^T", data);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private TensorInfo checked(String name, long[] expected) throws SafetensorsException {
+        TensorInfo info = info(name);
+        if (expected != null && expected.length > 0 && !Arrays.equals(info.shape(), expected)) {
+            throw new SafetensorsException(file.path() + ": tensor '" + name + "' has shape "
+                    + Arrays.toString(info.shape()) + " but the model config implies " + Arrays.toString(expected)
+                    + "; the checkpoint and its config.json do not match");
+        }
+        if (!info.dtype().isFloating()) {
+            throw new SafetensorsException(file.path() + ": tensor '" + name + "' is " + info.dtype()
+                    + "; model weights must be F32, F16 or BF16");
+        }
+        return info;
+    }
+
     private Value load(GraphBuilder g, String name, boolean transpose, long[] expected, long[] view) {
         try {
-            TensorInfo info = info(name);
-            if (expected != null && expected.length > 0 && !Arrays.equals(info.shape(), expected)) {
-                throw new SafetensorsException(file.path() + ": tensor '" + name + "' has shape "
-                        + Arrays.toString(info.shape()) + " but the model config implies " + Arrays.toString(expected)
-                        + "; the checkpoint and its config.json do not match");
-            }
-            if (!info.dtype().isFloating()) {
-                throw new SafetensorsException(file.path() + ": tensor '" + name + "' is " + info.dtype()
-                        + "; model weights must be F32, F16 or BF16");
-            }
+            checked(name, expected);
             CheckpointTensor data = transpose ? CheckpointTensor.transposed(file, name)
                     : view != null ? CheckpointTensor.of(file, name, view) : CheckpointTensor.of(file, name);
             String key = name + (transpose ? "^T" : "") + (view != null ? Arrays.toString(view) : "");

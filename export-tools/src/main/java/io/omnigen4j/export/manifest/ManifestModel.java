@@ -16,6 +16,7 @@ public record ManifestModel(
         @JsonProperty("format") String format,
         @JsonProperty("format_version") int formatVersion,
         @JsonProperty("producer") String producer,
+        @JsonProperty("graphs_revision") int graphsRevision,
         @JsonProperty("precision") String precision,
         @JsonProperty("vae_convolution") String vaeConvolution,
         @JsonProperty("transformer") JsonNode transformerConfig,
@@ -28,6 +29,12 @@ public record ManifestModel(
     public static final String FORMAT = "omnigen4j-model";
     public static final int FORMAT_VERSION = 1;
     public static final String FILE_NAME = "manifest.json";
+    /**
+     * How the exporter builds its graphs, raised whenever the same checkpoint would export to different graphs
+     * (numerically equivalent ones included), so tools can tell a folder made by an older exporter. 1: fused
+     * q/k/v and gate/up projections with Split (absent in folders from before the field); 2: one MatMul each.
+     */
+    public static final int GRAPHS_REVISION = 2;
 
     /** OmniGen's fixed architecture constants (not in config.json). */
     public record OmniGenConstants(

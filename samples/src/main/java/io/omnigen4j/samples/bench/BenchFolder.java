@@ -7,6 +7,7 @@ import io.omnigen4j.export.ExportOptions;
 import io.omnigen4j.export.OmniGenExporter;
 import io.omnigen4j.export.generate.RandomCheckpointGenerator;
 import io.omnigen4j.export.graphs.VaeGraphs;
+import io.omnigen4j.export.manifest.ManifestModel;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -82,6 +83,10 @@ final class BenchFolder {
         if (exported != null && !exported.equals(wantedConvolution)) {
             log.printf("%s has %s VAE convolutions; exporting again with %s …%n", model, exported, wantedConvolution);
             deleteTree(model);
+        } else if (exported != null && exportedGraphsRevision() != ManifestModel.GRAPHS_REVISION) {
+            log.printf("%s was exported with graphs revision %d; exporting again with revision %d …%n", model,
+                    exportedGraphsRevision(), ManifestModel.GRAPHS_REVISION);
+            deleteTree(model);
         }
         if (!Files.exists(model.resolve("manifest.json"))) {
             log.printf("exporting it to %s …%n", model);
@@ -102,6 +107,11 @@ final class BenchFolder {
             return null;
         }
         return JSON.readTree(manifest.toFile()).path("vae_convolution").asText("direct");
+    }
+
+    /** The exported model's graphs revision (1 for manifests that predate the field). */
+    int exportedGraphsRevision() throws IOException {
+        return JSON.readTree(model.resolve("manifest.json").toFile()).path("graphs_revision").asInt(1);
     }
 
     static void deleteTree(Path p) throws IOException {

@@ -2,7 +2,9 @@ package io.omnigen4j.samples.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.omnigen4j.export.graphs.VaeGraphs;
+import io.omnigen4j.export.manifest.ManifestModel;
 import io.omnigen4j.sdk.GenerationRequest;
 import io.omnigen4j.sdk.OmniGen;
 import io.omnigen4j.sdk.runtime.RuntimeOptions;
@@ -121,6 +123,27 @@ class BenchmarkCommandTest {
                 "--warmup", "0", "--vae-convolution", "sideways");
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("unknown VAE convolution 'sideways'"), r.err());
+    }
+
+    /** A model from an older exporter revision (no graphs_revision: 1) is exported again; a current one is kept. */
+    @Test
+    void olderGraphsRevisionReExportsTheModel() throws Exception {
+        BenchFolder folder = new BenchFolder(tmp.resolve("revision"));
+        StringWriter log = new StringWriter();
+        folder.prepare(BenchSpec.TINY, VaeGraphs.Convolution.DIRECT, new PrintWriter(log));
+        assertEquals(ManifestModel.GRAPHS_REVISION, folder.exportedGraphsRevision());
+        Path manifest = folder.model.resolve("manifest.json");
+        ObjectNode m = (ObjectNode) new ObjectMapper().readTree(manifest.toFile());
+        m.remove("graphs_revision");
+        new ObjectMapper().writeValue(manifest.toFile(), m);
+        assertEquals(1, folder.exportedGraphsRevision());
+        folder.prepare(BenchSpec.TINY, VaeGraphs.Convolution.DIRECT, new PrintWriter(log));
+        assertTrue(log.toString().contains("exported with graphs revision 1; exporting again with revision "
+                + ManifestModel.GRAPHS_REVISION), log.toString());
+        assertEquals(ManifestModel.GRAPHS_REVISION, folder.exportedGraphsRevision());
+        int before = log.toString().length();
+        folder.prepare(BenchSpec.TINY, VaeGraphs.Convolution.DIRECT, new PrintWriter(log));
+        assertFalse(log.toString().substring(before).contains("exporting"), log.toString());
     }
 
     /** Graphs loaded from the optimised-model cache give the same image, to the bit, as freshly optimised ones. */
