@@ -59,7 +59,7 @@ public final class ModelSessions implements AutoCloseable {
             OptimizedModelCache cache = options.optimizedModelDir() == null ? null
                     : new OptimizedModelCache(options.optimizedModelDir(), folder, options, provider, env);
             for (String name : ModelManifest.GRAPHS) {
-                sessions.put(name, cache == null ? createSession(env, name, folder.graph(name), options, provider, false)
+                sessions.put(name, cache == null ? createSession(env, folder.graph(name), options, provider, false)
                         : cache.session(name, folder.graph(name)));
             }
         } catch (OrtException | RuntimeException e) {
@@ -89,12 +89,9 @@ public final class ModelSessions implements AutoCloseable {
      * @param preOptimized the graph is a cached, already optimised one: load it without optimising again
      * @param save         where to save the optimised graph (with its weights in a side file), or null
      */
-    static OrtSession createSession(OrtEnvironment env, String name, Path graph, RuntimeOptions options,
-                                    ExecutionProvider provider, boolean preOptimized, Path save) throws OrtException {
+    static OrtSession createSession(OrtEnvironment env, Path graph, RuntimeOptions options, ExecutionProvider provider,
+                                    boolean preOptimized, Path save) throws OrtException {
         try (OrtSession.SessionOptions so = sessionOptions(options, provider, preOptimized)) {
-            if (!usesMemoryPattern(name)) {
-                so.setMemoryPatternOptimization(false);
-            }
             if (save != null) {
                 so.setOptimizedModelFilePath(save.toString());
                 // Weights go to a side file beside it: inline they would hit protobuf's 2 GB limit.
@@ -108,20 +105,9 @@ public final class ModelSessions implements AutoCloseable {
         }
     }
 
-    private static OrtSession createSession(OrtEnvironment env, String name, Path graph, RuntimeOptions options,
+    private static OrtSession createSession(OrtEnvironment env, Path graph, RuntimeOptions options,
                                             ExecutionProvider provider, boolean preOptimized) throws OrtException {
-        return createSession(env, name, graph, options, provider, preOptimized, null);
-    }
-
-    /**
-     * Whether ONNX Runtime's memory pattern (one block per run, planned from the first run's allocations) is on for
-     * a graph. Off for the VAE graphs: their activations run to gigabytes, and with the pattern the second run
-     * allocates that block afresh, so the first two decodes after a load pay the page faults (4.1 and 2.8 s
-     * against 1.9 s for the bench VAE at 256×256, 1 thread) and the peak is 250 MB higher. Without it the second
-     * run reuses the arena's blocks and is as fast as any later one. The transformer graphs keep it.
-     */
-    static boolean usesMemoryPattern(String graphName) {
-        return !graphName.startsWith("vae_");
+        return createSession(env, graph, options, provider, preOptimized, null);
     }
 
     private static OrtSession.SessionOptions sessionOptions(RuntimeOptions options, ExecutionProvider provider,
@@ -194,7 +180,7 @@ public final class ModelSessions implements AutoCloseable {
             Path entry = dir.resolve(name + "." + key + ".opt.onnx");
             if (Files.isRegularFile(entry)) {
                 try {
-                    return createSession(env, name, entry, options, provider, true);
+                    return createSession(env, entry, options, provider, true);
                 } catch (OrtException e) {
                     LOG.warn("cached optimised graph {} cannot be loaded ({}); optimising {} again", entry,
                             e.getMessage(), graph.getFileName());
@@ -207,11 +193,11 @@ public final class ModelSessions implements AutoCloseable {
                 tmp = Files.createTempDirectory(dir, "." + name + ".");
             } catch (IOException e) {
                 LOG.warn("cannot write to the optimized-model cache {} ({}); loading without it", dir, e.getMessage());
-                return createSession(env, name, graph, options, provider, false);
+                return createSession(env, graph, options, provider, false);
             }
             try {
                 Path staged = tmp.resolve(entry.getFileName());
-                OrtSession session = createSession(env, name, graph, options, provider, false, staged);
+                OrtSession session = createSession(env, graph, options, provider, false, staged);
                 try {
                     evictOthers(name);
                     if (Files.exists(dataOf(staged))) {
