@@ -13,6 +13,7 @@ import io.omnigen4j.export.safetensors.SafetensorsFile;
 import io.omnigen4j.export.testing.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -26,6 +27,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -68,6 +71,35 @@ class TransformerGraphsTest {
     void close() throws Exception {
         for (OrtSession s : sessions.values()) {
             s.close();
+        }
+    }
+
+    /**
+     * Each projection is its own MatMul on a row block of the fused checkpoint weight: no Split in either graph,
+     * and the last prefill layer (which only feeds the cache) computes K and V but not Q.
+     */
+    @Test
+    void projectionsAreSeparateMatMulsOverRowBlocks() throws Exception {
+        TransformerDims dims = new TransformerDims(HIDDEN, LAYERS, HEADS, HEADS, 128, 32064, 1e-5f, 192, 2, 4);
+        try (SafetensorsFile f = SafetensorsFile.open(Fixtures.model("tiny-omnigen-a").resolve("model.safetensors"))) {
+            TransformerGraphs tg = new TransformerGraphs(dims, new CheckpointWeights(f));
+            GraphBuilder step = tg.step();
+            GraphBuilder prefill = tg.prefill();
+            for (GraphBuilder g : List.of(step, prefill)) {
+                assertTrue(g.nodes().stream().noneMatch(n -> n.name().startsWith("layer") && n.opType().equals("Split")),
+                        g.name() + " has a Split in a decoder layer");
+            }
+            // q, k, v, o, gate, up, down per layer
+            long stepMatMuls = step.nodes().stream()
+                    .filter(n -> n.name().startsWith("layer") && n.opType().equals("MatMul")).count();
+            assertEquals(7L * LAYERS, stepMatMuls);
+            long prefillMatMuls = prefill.nodes().stream().filter(n -> n.opType().equals("MatMul")).count();
+            assertEquals(7L * (LAYERS - 1) + 2, prefillMatMuls);
+            String qkv = "llm.layers.0.self_attn.qkv_proj.weight";
+            int q = HEADS * HEAD_DIM;
+            assertArrayEquals(new long[] {HIDDEN, q}, step.initializers().get(qkv + "[0:" + q + "].T").data().shape());
+            assertArrayEquals(new long[] {HIDDEN, q},
+                    step.initializers().get(qkv + "[" + 2 * q + ":" + 3 * q + "].T").data().shape());
         }
     }
 

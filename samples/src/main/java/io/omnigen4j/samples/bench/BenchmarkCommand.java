@@ -169,6 +169,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
         header.put("checkpoint_generate_s", folder.generateSeconds);
         header.put("export_s", folder.exportSeconds);
         header.put("machine", machine());
+        SpeedProbe.Speed probeStart = SpeedProbe.measure();
 
         List<ConfigResult> results = new ArrayList<>();
         List<Map<String, Object>> loads = new ArrayList<>();
@@ -191,6 +192,11 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 }
             }
         }
+        SpeedProbe.Speed probeEnd = SpeedProbe.measure();
+        header.put("speed_probe", Map.of("what", "1-thread ORT: MatMul " + SpeedProbe.N + "³ fp32 and Add of two 64 MB"
+                        + " tensors, best of " + SpeedProbe.RUNS,
+                "matmul_gflops_before", probeStart.matMulGflops(), "matmul_gflops_after", probeEnd.matMulGflops(),
+                "memory_gbps_before", probeStart.memoryGBps(), "memory_gbps_after", probeEnd.memoryGBps()));
         header.put("benchmark_wall_s", (System.nanoTime() - benchStart) / 1e9);
         boolean comparable = bs.equals(BenchSpec.BENCH) && stepCount == 10;
         BenchReport report = new BenchReport(header, results, loads, comparable);
@@ -199,6 +205,9 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 bs.name(), header.get("vae_convolution"), header.get("size"), stepCount, runs, runs == 1 ? "" : "s",
                 warmup,
                 String.format(Locale.ROOT, "%.2f", MemoryProbe.loadAverage()));
+        out.printf(Locale.ROOT, "machine speed probe, before → after (1 thread): MatMul %.0f → %.0f GFLOP/s, memory"
+                        + " %.1f → %.1f GB/s%n", probeStart.matMulGflops(), probeEnd.matMulGflops(),
+                probeStart.memoryGBps(), probeEnd.memoryGBps());
         for (Map<String, Object> l : loads) {
             out.printf(Locale.ROOT, "model load, %d thread(s): %.2f s (ORT cache %s)%n", l.get("intra_op_threads"),
                     l.get("load_s"), (Boolean) l.get("ort_cache_present_before") ? "present" : "absent");
