@@ -77,6 +77,12 @@ class BenchmarkCommandTest {
             assertTrue(c.path("peak_heap_bytes").asLong() > 0);
         }
         assertEquals(0, root.path("original_comparison").size());
+        JsonNode probe = root.path("speed_probe");
+        for (String k : List.of("matmul_gflops_before", "matmul_gflops_after", "memory_gbps_before",
+                "memory_gbps_after")) {
+            assertTrue(probe.path(k).asDouble() > 0, "speed probe " + k + " in " + probe);
+        }
+        assertTrue(r.out().contains("machine speed probe"), r.out());
         assertFalse(root.path("loads").get(0).path("ort_cache_present_before").asBoolean());
         try (Stream<Path> s = Files.list(dir.resolve("ort-cache"))) {
             assertEquals(6, s.filter(p -> p.toString().endsWith(".opt.onnx")).count(), "one cached graph per graph");
