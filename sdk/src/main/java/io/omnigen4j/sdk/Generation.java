@@ -66,6 +66,8 @@ final class Generation {
     private final CancellationToken closing;
     /** Native resources this generation created and has not closed yet (identity semantics: no equals override). */
     private final Set<AutoCloseable> owned = new LinkedHashSet<>();
+    /** Condition K/V this generation uses from the model's cache; released when it ends. */
+    private final List<ConditionCache.Lease> leases = new ArrayList<>();
     private OrtSession.RunOptions runOptions;
     private long start;
     /** Nanoseconds spent inside ONNX Runtime graph runs so far (the rest of the call is the SDK's own work). */
@@ -275,7 +277,7 @@ final class Generation {
             checkCancelled();
             Group g = groups.get(gi);
             prepareStepInputs(g, n, lh, lw);
-            g.cache = prefill(g, imageTokens.get(gi), hidden);
+            g.cache = condition(g, imageTokens.get(gi), hidden);
         }
         Duration prefill = since(t);
 
@@ -402,6 +404,29 @@ final class Generation {
             }
         }
         return idx;
+    }
+
+    /**
+     * The group's condition K/V at the start of the loop: leased from the model's {@link ConditionCache} when the
+     * KV cache is on and the group has no input images (its prefill then depends only on tokens, positions, mask and
+     * RoPE factors), computed and offered to that cache on a miss; otherwise a prefill this generation owns.
+     */
+    private OrtSession.Result condition(Group g, Map<Integer, float[]> imageTokens, int hidden) throws OrtException {
+        ConditionCache cache = model.conditionCache();
+        Collation col = g.collation;
+        if (!req.kvCache() || !cache.enabled() || col.spans().stream().anyMatch(spans -> !spans.isEmpty())) {
+            return prefill(g, imageTokens, hidden);
+        }
+        ConditionCache.Key key = new ConditionCache.Key(col.inputIds().clone(), col.conditionPositionIds().clone(),
+                col.prefillAdditiveMask(), g.longFactors, col.batch(), col.conditionLength());
+        ConditionCache.Lease lease = cache.acquire(key);
+        if (lease == null) {
+            OrtSession.Result computed = prefill(g, imageTokens, hidden);
+            disown(computed); // from here on the cache owns it (and closes it)
+            lease = cache.put(key, computed);
+        }
+        leases.add(lease);
+        return lease.result();
     }
 
     /** Token embeddings with image tokens spliced into their spans → prefill → the cache (a Result we own). */
@@ -565,6 +590,13 @@ final class Generation {
         return resource;
     }
 
+    /** Hands a resource this generation owns to another owner: it is no longer closed or counted here. */
+    private void disown(AutoCloseable resource) {
+        if (owned.remove(resource)) {
+            LIVE.decrementAndGet();
+        }
+    }
+
     /** Closes a resource this generation owns; a second release of the same resource does nothing. */
     private void release(AutoCloseable resource) {
         if (resource != null && owned.remove(resource)) {
@@ -617,6 +649,8 @@ final class Generation {
 
     /** Releases everything still owned, newest first (results before the run options they ran with). */
     private void closeOwned() {
+        leases.forEach(ConditionCache.Lease::release);
+        leases.clear();
         List<AutoCloseable> all = new ArrayList<>(owned);
         for (int i = all.size() - 1; i >= 0; i--) {
             release(all.get(i));

@@ -46,6 +46,7 @@ public final class OmniGen implements AutoCloseable {
     private final PromptTokenizer tokenizer;
     private final RotaryTables rotary;
     private final LatentCodec latentCodec;
+    private final ConditionCache conditionCache;
     /** Cancelled by {@link #close()}: stops the generations in flight. */
     private final CancellationToken closing = new CancellationToken();
     private final Object lifecycle = new Object();
@@ -53,8 +54,9 @@ public final class OmniGen implements AutoCloseable {
     private int active;
     private boolean closed;
 
-    private OmniGen(ModelFolder folder, ModelSessions sessions, PromptTokenizer tokenizer) {
+    private OmniGen(ModelFolder folder, ModelSessions sessions, PromptTokenizer tokenizer, int conditionCacheEntries) {
         this.folder = folder;
+        this.conditionCache = new ConditionCache(conditionCacheEntries);
         this.sessions = sessions;
         this.tokenizer = tokenizer;
         ModelManifest.TransformerConfig t = folder.manifest().transformer();
@@ -81,7 +83,7 @@ public final class OmniGen implements AutoCloseable {
             throw new OmniGenException("cannot load the tokenizer " + folder.tokenizerFile() + ": " + e.getMessage(), e);
         }
         try {
-            return new OmniGen(folder, ModelSessions.open(folder, options), tok);
+            return new OmniGen(folder, ModelSessions.open(folder, options), tok, options.conditionCacheEntries());
         } catch (OmniGenException | RuntimeException e) {
             tok.close();
             throw e;
@@ -139,6 +141,10 @@ public final class OmniGen implements AutoCloseable {
         return latentCodec;
     }
 
+    ConditionCache conditionCache() {
+        return conditionCache;
+    }
+
     private static float[] floats(List<Double> values) {
         float[] f = new float[values.size()];
         for (int i = 0; i < f.length; i++) {
@@ -176,6 +182,7 @@ public final class OmniGen implements AutoCloseable {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+        conditionCache.close(); // before the sessions whose allocators hold the cached tensors
         sessions.close();
         tokenizer.close();
     }

@@ -85,7 +85,10 @@ class CancellationTest {
         CancellationToken token = new CancellationToken();
         List<Integer> seen = Collections.synchronizedList(new ArrayList<>());
         long runs = Generation.nativeRuns();
-        assertThrows(GenerationCancelledException.class, () -> omnigen.generate(manySteps(20), (step, total, el) -> {
+        // Prompts no other call used, so that neither branch's condition K/V comes from the model's cache.
+        GenerationRequest fresh = GenerationRequest.builder().prompt("cancel after step one").size(64, 64).steps(20)
+                .seed(3).negativePrompt("not cached anywhere").build();
+        assertThrows(GenerationCancelledException.class, () -> omnigen.generate(fresh, (step, total, el) -> {
             seen.add(step);
             if (step == 1) {
                 token.cancel();

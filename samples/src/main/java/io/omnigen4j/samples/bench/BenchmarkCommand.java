@@ -55,6 +55,12 @@ public final class BenchmarkCommand implements Callable<Integer> {
             description = "Timed runs per configuration, after the warm-up (default ${DEFAULT-VALUE}).")
     int runs;
 
+    @Option(names = "--condition-cache", defaultValue = "" + RuntimeOptions.Builder.DEFAULT_CONDITION_CACHE_ENTRIES,
+            paramLabel = "N",
+            description = "Condition K/V entries the model keeps between calls (RuntimeOptions.conditionCacheEntries;"
+                    + " default ${DEFAULT-VALUE}, the SDK's default; 0 = off, every call runs every prefill).")
+    int conditionCache;
+
     @Option(names = "--warmup", defaultValue = "1", paramLabel = "N",
             description = "Untimed warm-up runs per configuration (default ${DEFAULT-VALUE}).")
     int warmup;
@@ -111,9 +117,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter log = spec.commandLine().getErr();
-        if (runs < 1 || warmup < 0 || steps < 1 || threads.isEmpty() || threads.stream().anyMatch(t -> t < 1)) {
+        if (runs < 1 || warmup < 0 || steps < 1 || threads.isEmpty() || threads.stream().anyMatch(t -> t < 1)
+                || conditionCache < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--runs and --steps must be ≥ 1, --warmup ≥ 0, thread counts ≥ 1");
+                    "--runs and --steps must be ≥ 1, --warmup and --condition-cache ≥ 0, thread counts ≥ 1");
         }
         BenchSpec bs = BenchSpec.named(specName);
         List<ConfigResult.Case> caseList = new ArrayList<>();
@@ -165,6 +172,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
         header.put("editing_input", "synthetic " + bs.size() + "×" + bs.size() + " RGB (gradients, disc, bar)");
         header.put("spec", bs.describe());
         header.put("vae_convolution", folder.exportedVaeConvolution());
+        header.put("condition_cache_entries", conditionCache);
         header.put("folder", folder.root.toString());
         header.put("checkpoint_generate_s", folder.generateSeconds);
         header.put("export_s", folder.exportSeconds);
@@ -174,7 +182,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
         List<ConfigResult> results = new ArrayList<>();
         List<Map<String, Object>> loads = new ArrayList<>();
         for (int t : threadList) {
-            RuntimeOptions.Builder ro = RuntimeOptions.builder().intraOpThreads(t);
+            RuntimeOptions.Builder ro = RuntimeOptions.builder().intraOpThreads(t).conditionCacheEntries(conditionCache);
             if (!noOrtCache) {
                 ro.optimizedModelDir(folder.ortCache);
             }
@@ -200,10 +208,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
         header.put("benchmark_wall_s", (System.nanoTime() - benchStart) / 1e9);
         boolean comparable = bs.equals(BenchSpec.BENCH) && stepCount == 10;
         BenchReport report = new BenchReport(header, results, loads, comparable);
-        out.printf("omnigen4j bench: spec %s, %s VAE convolutions, %s, %d steps, %d timed run%s after %d warm-up;"
-                        + " load average %s%n",
+        out.printf("omnigen4j bench: spec %s, %s VAE convolutions, %s, %d steps, %d timed run%s after %d warm-up,"
+                        + " condition cache %s; load average %s%n",
                 bs.name(), header.get("vae_convolution"), header.get("size"), stepCount, runs, runs == 1 ? "" : "s",
-                warmup,
+                warmup, conditionCache == 0 ? "off" : conditionCache + " entries",
                 String.format(Locale.ROOT, "%.2f", MemoryProbe.loadAverage()));
         out.printf(Locale.ROOT, "machine speed probe, before → after (1 thread): MatMul %.0f → %.0f GFLOP/s, memory"
                         + " %.1f → %.1f GB/s%n", probeStart.matMulGflops(), probeEnd.matMulGflops(),

@@ -77,6 +77,7 @@ class BenchmarkCommandTest {
             assertTrue(c.path("peak_heap_bytes").asLong() > 0);
         }
         assertEquals(0, root.path("original_comparison").size());
+        assertEquals(RuntimeOptions.Builder.DEFAULT_CONDITION_CACHE_ENTRIES, root.path("condition_cache_entries").asInt());
         JsonNode probe = root.path("speed_probe");
         for (String k : List.of("matmul_gflops_before", "matmul_gflops_after", "memory_gbps_before",
                 "memory_gbps_after")) {
@@ -91,13 +92,18 @@ class BenchmarkCommandTest {
         // Second run: checkpoint and export reused, optimised graphs loaded from the cache.
         Path json2 = tmp.resolve("second.json");
         Run again = bench("--dir", dir.toString(), "--spec", "tiny", "--quick", "--runs", "1", "--warmup", "0",
-                "--cases", "t2i", "--json", json2.toString());
+                "--cases", "t2i", "--condition-cache", "0", "--json", json2.toString());
         assertEquals(0, again.exitCode(), again.err());
+        assertTrue(again.out().contains("condition cache off"), again.out());
         assertFalse(again.err().contains("generating"), again.err());
         assertFalse(again.err().contains("exporting"), again.err());
         JsonNode root2 = new ObjectMapper().readTree(json2.toFile());
         assertTrue(root2.path("loads").get(0).path("ort_cache_present_before").asBoolean());
         assertEquals(1, root2.path("configs").size());
+        assertEquals(0, root2.path("condition_cache_entries").asInt());
+        Run bad = bench("--dir", dir.toString(), "--spec", "tiny", "--quick", "--condition-cache", "-1");
+        assertEquals(2, bad.exitCode());
+        assertTrue(bad.err().contains("--condition-cache ≥ 0"), bad.err());
     }
 
     @Test
