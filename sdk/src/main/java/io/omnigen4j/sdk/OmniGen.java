@@ -27,7 +27,9 @@ import java.util.List;
  * Shared by all calls (read-only or thread-safe): the ONNX Runtime sessions and their weights (ORT allows concurrent
  * {@code run} calls on one session; they share its intra-op thread pool, so on the CPU several calls at once mostly
  * trade latency for throughput), the tokenizer (calls are serialised; tokenizing takes milliseconds),
- * the manifest, the RoPE tables and the latent codec (immutable). Per call: every tensor, the KV cache, the
+ * the manifest, the RoPE tables and the latent codec (immutable), and the condition cache (synchronised; its K/V
+ * tensors are only read, see {@link RuntimeOptions#conditionCacheEntries()}). Per call: every other tensor, the rest
+ * of the KV cache, the
  * latents, the run options used for cancellation and, unless the request supplies one, the noise source (a
  * {@link io.omnigen4j.sdk.sampling.NoiseSource} given to the request is used as is; the SDK's own sources are
  * immutable, so one request object may be reused by several calls, also at once). A

@@ -59,14 +59,25 @@ public final class ModelSessions implements AutoCloseable {
             OptimizedModelCache cache = options.optimizedModelDir() == null ? null
                     : new OptimizedModelCache(options.optimizedModelDir(), folder, options, provider, env);
             for (String name : ModelManifest.GRAPHS) {
-                sessions.put(name, cache == null ? createSession(env, folder.graph(name), options, provider, false)
-                        : cache.session(name, folder.graph(name)));
+                boolean cached = cache != null && worthCaching(name, folder.manifest());
+                sessions.put(name, cached ? cache.session(name, folder.graph(name))
+                        : createSession(env, folder.graph(name), options, provider, false));
             }
         } catch (OrtException | RuntimeException e) {
             sessions.values().forEach(ModelSessions::closeQuietly);
             throw new OmniGenException("cannot load " + folder.path() + ": " + e.getMessage(), e);
         }
         return new ModelSessions(env, sessions, provider);
+    }
+
+    /**
+     * Whether a graph goes through the optimized-model cache. Not the Winograd VAE graphs: ONNX Runtime optimises
+     * them in about 0.2 s (their big weights are MatMul operands, not convolution kernels to re-lay out), while the
+     * saved optimised decoder measured 5-15 % slower per decode, with slower first two runs and about 570 MB more
+     * peak RSS (bench VAE, 256×256, 1 thread). The direct VAE graphs take 1.4 s to optimise and stay cached.
+     */
+    static boolean worthCaching(String graph, ModelManifest manifest) {
+        return !(graph.startsWith("vae_") && "winograd".equals(manifest.vaeConvolution()));
     }
 
     static String cudaFailureReason(OrtException e) {
@@ -136,8 +147,9 @@ public final class ModelSessions implements AutoCloseable {
 
     /**
      * ONNX Runtime's optimised graphs kept on disk between loads ({@link RuntimeOptions#optimizedModelDir()}).
-     * Optimising at load time costs seconds per graph (the VAE's layout transformation rewrites every convolution
-     * weight); a cached graph loads without optimising again and runs bit-identically. Entries are
+     * Optimising at load time can cost seconds per graph (a direct-convolution VAE's layout transformation rewrites
+     * every convolution weight); a cached graph loads without optimising again and runs bit-identically. Which
+     * graphs go through it: {@link #worthCaching}. Entries are
      * {@code <graph>.<key>.opt.onnx} plus their weights in {@code <graph>.<key>.opt.onnx.data} (the graph's
      * weights again, rewritten: the cache costs about as much disk as the graphs' weights, more when two graphs
      * share weights). The key hashes manifest.json (whose checksums identify every graph and weight file), the
