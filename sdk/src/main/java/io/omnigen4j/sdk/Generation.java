@@ -126,6 +126,8 @@ final class Generation {
         OnnxTensor latentsTensor, timestepTensor, velocityTensor;
         final Map<String, OnnxTensor> stepInputs = new HashMap<>();
         OrtSession.Result boundCache;
+        /** The prefill's input tensors, kept for the per-step prefills when the KV cache is off. */
+        final Map<String, OnnxTensor> prefillInputs = new HashMap<>();
 
         Group(int... branches) {
             this.branches = branches;
@@ -431,6 +433,25 @@ final class Generation {
 
     /** Token embeddings with image tokens spliced into their spans → prefill → the cache (a Result we own). */
     private OrtSession.Result prefill(Group g, Map<Integer, float[]> imageTokens, int hidden) throws OrtException {
+        if (g.prefillInputs.isEmpty()) {
+            prefillInputs(g, imageTokens, hidden);
+        }
+        // The cache is owned by the generation, released at the end (or when replaced).
+        OrtSession.Result cache = run("transformer_prefill", g.prefillInputs);
+        if (req.kvCache()) {
+            // Computed once: the inputs are not needed again.
+            g.prefillInputs.values().forEach(this::release);
+            g.prefillInputs.clear();
+        }
+        return cache;
+    }
+
+    /**
+     * The prefill's inputs for a group: token embeddings with image tokens spliced into their spans, mask and RoPE
+     * tables. Without the KV cache the prefill runs again at every step on these same tensors (the reference
+     * recomputes the condition; its inputs do not change).
+     */
+    private void prefillInputs(Group g, Map<Integer, float[]> imageTokens, int hidden) throws OrtException {
         Collation col = g.collation;
         int b = col.batch(), c = col.conditionLength();
         float[] embeds;
@@ -447,15 +468,10 @@ final class Generation {
         }
         CosSin cs = model.rotary().compute(col.conditionPositionIds(), b, c, g.longFactors);
         int half = cs.halfDim();
-        try (Scope s = new Scope()) {
-            Map<String, OnnxTensor> in = new HashMap<>();
-            in.put("inputs_embeds", s.floats(embeds, new long[] {b, c, hidden}));
-            in.put("attention_mask", s.floats(col.prefillAdditiveMask(), new long[] {b, 1, c, c}));
-            in.put("rope_cos", s.floats(cs.cos(), new long[] {b, c, half}));
-            in.put("rope_sin", s.floats(cs.sin(), new long[] {b, c, half}));
-            // The cache outlives this scope: owned by the generation, released at the end (or when replaced).
-            return run("transformer_prefill", in);
-        }
+        g.prefillInputs.put("inputs_embeds", floats(embeds, new long[] {b, c, hidden}));
+        g.prefillInputs.put("attention_mask", floats(col.prefillAdditiveMask(), new long[] {b, 1, c, c}));
+        g.prefillInputs.put("rope_cos", floats(cs.cos(), new long[] {b, c, half}));
+        g.prefillInputs.put("rope_sin", floats(cs.sin(), new long[] {b, c, half}));
     }
 
     /** Inputs that stay the same at every step of a group: positions, RoPE tables, masks. */
