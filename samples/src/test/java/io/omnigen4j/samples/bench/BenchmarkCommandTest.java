@@ -173,10 +173,19 @@ class BenchmarkCommandTest {
             try (OmniGen og = OmniGen.load(folder.model, RuntimeOptions.builder().intraOpThreads(1).build())) {
                 plain = og.generate(req).image().toByteArray();
             }
+            // An entry under another key (an earlier model, runtime or version) is deleted on load.
+            Files.createDirectories(cache);
+            Path stale = cache.resolve("vae_decoder.0123456789abcdef.opt.onnx");
+            Path staleData = cache.resolve("vae_decoder.0123456789abcdef.opt.onnx.data");
+            Files.writeString(stale, "stale");
+            Files.writeString(staleData, "stale");
             try (OmniGen og = OmniGen.load(folder.model, RuntimeOptions.builder().intraOpThreads(1)
                     .optimizedModelDir(cache).build())) {
                 first = og.generate(req).image().toByteArray();
             }
+            // Direct: replaced by the entry under the current key; Winograd: forgotten, no entry at all.
+            assertFalse(Files.exists(stale), conv.id() + ": stale VAE entry under another key");
+            assertFalse(Files.exists(staleData), conv.id());
             long entries;
             try (Stream<Path> s = Files.list(cache)) {
                 entries = s.filter(p -> p.toString().endsWith(".opt.onnx")).count();

@@ -60,6 +60,9 @@ public final class ModelSessions implements AutoCloseable {
                     : new OptimizedModelCache(options.optimizedModelDir(), folder, options, provider, env);
             for (String name : ModelManifest.GRAPHS) {
                 boolean cached = cache != null && worthCaching(name, folder.manifest());
+                if (cache != null && !cached) {
+                    cache.forget(name);
+                }
                 sessions.put(name, cached ? cache.session(name, folder.graph(name))
                         : createSession(env, folder.graph(name), options, provider, false));
             }
@@ -232,10 +235,24 @@ public final class ModelSessions implements AutoCloseable {
 
         /** Removes this graph's entries under other keys (another model version, runtime or setting). */
         private void evictOthers(String name) {
+            evict(name, false);
+        }
+
+        /**
+         * Removes every entry of a graph that no longer goes through the cache (say Winograd VAE graphs saved by
+         * an earlier version): they would never be read again, and the decoder's entry weighs over a gigabyte.
+         */
+        void forget(String name) {
+            evict(name, true);
+        }
+
+        /** Deletes this graph's entries: those under other keys, or all of them. */
+        private void evict(String name, boolean all) {
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, name + ".*.opt.onnx*")) {
                 for (Path p : ds) {
                     String f = p.getFileName().toString();
-                    if (!f.startsWith(name + "." + key + ".") && f.substring(name.length() + 1).indexOf('.') == 16) {
+                    boolean current = f.startsWith(name + "." + key + ".");
+                    if ((all || !current) && f.substring(name.length() + 1).indexOf('.') == 16) {
                         deleteQuietly(p);
                     }
                 }
