@@ -118,9 +118,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter log = spec.commandLine().getErr();
         if (runs < 1 || warmup < 0 || steps < 1 || threads.isEmpty() || threads.stream().anyMatch(t -> t < 1)
-                || conditionCache < 0) {
+                || conditionCache < 0 || conditionCache > RuntimeOptions.Builder.MAX_CONDITION_CACHE_ENTRIES) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--runs and --steps must be ≥ 1, --warmup and --condition-cache ≥ 0, thread counts ≥ 1");
+                    "--runs and --steps must be ≥ 1, --warmup ≥ 0, --condition-cache from 0 to "
+                            + RuntimeOptions.Builder.MAX_CONDITION_CACHE_ENTRIES + ", thread counts ≥ 1");
         }
         BenchSpec bs = BenchSpec.named(specName);
         List<ConfigResult.Case> caseList = new ArrayList<>();
