@@ -103,42 +103,45 @@ public final class WinogradConv {
 
     /** [36·C, 1, 6, 6]: for every channel, kernel (a, b) = Bᵀ[a]ᵀ·Bᵀ[b] (an outer product). */
     private Value inputKernel(int channels) {
-        return inputKernels.computeIfAbsent(channels, c -> {
-            float[] k = new float[c * POINTS * POINTS];
-            for (int ch = 0; ch < c; ch++) {
-                int o = ch * POINTS * POINTS;
-                for (int a = 0; a < ALPHA; a++) {
-                    for (int b = 0; b < ALPHA; b++) {
-                        for (int r = 0; r < ALPHA; r++) {
-                            for (int s = 0; s < ALPHA; s++) {
-                                k[o++] = (float) (BT[a][r] * BT[b][s]);
-                            }
-                        }
-                    }
-                }
-            }
-            return g.weight("winograd.input_transform." + c, TensorData.ofFloats(k, (long) c * POINTS, 1, ALPHA, ALPHA));
-        });
+        return inputKernels.computeIfAbsent(channels, c -> pointKernels("winograd.input_transform." + c, c, BT));
     }
 
     /** [36·K, 1, 4, 4]: for every channel, point (a, b) contributes Aᵀ[p][a]·Aᵀ[q][b] to output pixel (p, q). */
     private Value outputKernel(int channels) {
-        return outputKernels.computeIfAbsent(channels, c -> {
-            float[] k = new float[c * POINTS * TILE * TILE];
-            for (int ch = 0; ch < c; ch++) {
-                int o = ch * POINTS * TILE * TILE;
-                for (int a = 0; a < ALPHA; a++) {
-                    for (int b = 0; b < ALPHA; b++) {
-                        for (int p = 0; p < TILE; p++) {
-                            for (int q = 0; q < TILE; q++) {
-                                k[o++] = (float) (AT[p][a] * AT[q][b]);
-                            }
+        return outputKernels.computeIfAbsent(channels, c -> pointKernels("winograd.output_transform." + c, c,
+                transpose(AT)));
+    }
+
+    /**
+     * [36·channels, 1, n, n] with {@code m} [6][n]: for every channel and point (a, b), the n×n kernel
+     * m[a][r]·m[b][s]. Both transforms are such outer products, applied per channel.
+     */
+    private Value pointKernels(String name, int channels, double[][] m) {
+        int n = m[0].length;
+        float[] k = new float[channels * POINTS * n * n];
+        int o = 0;
+        for (int ch = 0; ch < channels; ch++) {
+            for (int a = 0; a < ALPHA; a++) {
+                for (int b = 0; b < ALPHA; b++) {
+                    for (int r = 0; r < n; r++) {
+                        for (int s = 0; s < n; s++) {
+                            k[o++] = (float) (m[a][r] * m[b][s]);
                         }
                     }
                 }
             }
-            return g.weight("winograd.output_transform." + c, TensorData.ofFloats(k, (long) c * POINTS, 1, TILE, TILE));
-        });
+        }
+        return g.weight(name, TensorData.ofFloats(k, (long) channels * POINTS, 1, n, n));
+    }
+
+    private static double[][] transpose(double[][] m) {
+        double[][] t = new double[m[0].length][m.length];
+        for (int i = 0; i < m.length; i++) {
+            for (int j = 0; j < m[0].length; j++) {
+                t[j][i] = m[i][j];
+            }
+        }
+        return t;
     }
 
     /**

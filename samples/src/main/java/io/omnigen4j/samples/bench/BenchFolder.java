@@ -83,10 +83,13 @@ final class BenchFolder {
         if (exported != null && !exported.equals(wantedConvolution)) {
             log.printf("%s has %s VAE convolutions; exporting again with %s …%n", model, exported, wantedConvolution);
             deleteTree(model);
-        } else if (exported != null && exportedGraphsRevision() != ManifestModel.GRAPHS_REVISION) {
-            log.printf("%s was exported with graphs revision %d; exporting again with revision %d …%n", model,
-                    exportedGraphsRevision(), ManifestModel.GRAPHS_REVISION);
-            deleteTree(model);
+        } else if (exported != null) {
+            int revision = exportedGraphsRevision();
+            if (revision != ManifestModel.GRAPHS_REVISION) {
+                log.printf("%s was exported with graphs revision %d; exporting again with revision %d …%n", model,
+                        revision, ManifestModel.GRAPHS_REVISION);
+                deleteTree(model);
+            }
         }
         if (!Files.exists(model.resolve("manifest.json"))) {
             log.printf("exporting it to %s …%n", model);
