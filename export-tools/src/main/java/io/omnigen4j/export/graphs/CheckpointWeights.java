@@ -18,9 +18,55 @@ import java.util.Arrays;
 public final class CheckpointWeights {
 
     private final SafetensorsFile file;
+    private final WeightFormat format;
 
+    /** Weights as float32 everywhere. */
     public CheckpointWeights(SafetensorsFile file) {
+        this(file, WeightFormat.FP32);
+    }
+
+    /** Weights in {@code format}: it decides how {@link #project} and {@link #embedding} store their weights. */
+    public CheckpointWeights(SafetensorsFile file, WeightFormat format) {
         this.file = file;
+        this.format = java.util.Objects.requireNonNull(format, "format");
+    }
+
+    public WeightFormat format() {
+        return format;
+    }
+
+    /**
+     * {@code x · W[start : start + count]ᵀ} for the linear weight {@code name} [out, in] (checked against
+     * {@code out, in}): one block of rows of a (possibly fused) projection, as its own node. Float32 weights become
+     * a MatMul on the transposed rows; quantized formats a {@code com.microsoft.MatMulNBits} on the rows as stored.
+     */
+    public Value project(GraphBuilder g, Value x, String name, long out, long in, int start, int count) {
+        if (!format.quantized()) {
+            return g.op("MatMul").in(x, linearRowsT(g, name, out, in, start, count)).out();
+        }
+        return projectQuantized(g, x, name, out, in, start, count);
+    }
+
+    /** {@code x · Wᵀ} for the whole linear weight {@code name} [out, in]. */
+    public Value project(GraphBuilder g, Value x, String name, long out, long in) {
+        return project(g, x, name, out, in, 0, Math.toIntExact(out));
+    }
+
+    /** Rows of the embedding table {@code name} [rows, cols] picked by {@code ids}: Gather, or its quantized form. */
+    public Value embedding(GraphBuilder g, Value ids, String name, long rows, long cols) {
+        if (!format.quantized() || !format.quantizeEmbedding()) {
+            Value table = plain(g, name, rows, cols);
+            return g.op("Gather").in(table, ids).attr("axis", 0L).out();
+        }
+        return embeddingQuantized(g, ids, name, rows, cols);
+    }
+
+    private Value projectQuantized(GraphBuilder g, Value x, String name, long out, long in, int start, int count) {
+        throw new UnsupportedOperationException("quantized projections are not implemented yet");
+    }
+
+    private Value embeddingQuantized(GraphBuilder g, Value ids, String name, long rows, long cols) {
+        throw new UnsupportedOperationException("quantized embeddings are not implemented yet");
     }
 
     public SafetensorsFile file() {

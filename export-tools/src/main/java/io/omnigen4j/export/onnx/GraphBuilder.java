@@ -125,6 +125,14 @@ public final class GraphBuilder {
         return new NodeBuilder(opType, "");
     }
 
+    /** Starts a node of another operator domain (say {@value #MS_DOMAIN}, ONNX Runtime's contrib operators). */
+    public NodeBuilder op(String opType, String domain) {
+        return new NodeBuilder(opType, domain);
+    }
+
+    /** The domain of ONNX Runtime's contrib operators (MatMulNBits, GatherBlockQuantized), opset 1. */
+    public static final String MS_DOMAIN = "com.microsoft";
+
     /** Runs {@code body} with names prefixed by {@code prefix}; restores the outer scope afterwards. */
     public void scoped(String prefix, Runnable body) {
         String outer = scope;

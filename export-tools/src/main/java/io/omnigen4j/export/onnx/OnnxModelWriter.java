@@ -76,6 +76,9 @@ public final class OnnxModelWriter {
                 .setProducerVersion(producerVersion)
                 .setGraph(g)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(GraphBuilder.OPSET));
+        if (graph.nodes().stream().anyMatch(n -> GraphBuilder.MS_DOMAIN.equals(n.domain()))) {
+            m.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(GraphBuilder.MS_DOMAIN).setVersion(1));
+        }
         if (metadata != null) {
             metadata.forEach((k, v) -> m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
         }

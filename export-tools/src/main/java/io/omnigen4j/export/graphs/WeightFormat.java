@@ -1,0 +1,33 @@
+package io.omnigen4j.export.graphs;
+
+/**
+ * How the transformer's linear weights are stored in the exported graphs.
+ *
+ * @param bits              0 for float32, otherwise 8 or 4: block-wise weight-only quantization
+ *                          ({@code com.microsoft.MatMulNBits}); activations, norms, RoPE and attention stay float32
+ * @param blockSize         weights per quantization block along the input dimension (a power of two ≥ 16)
+ * @param symmetric         true: no zero points (the code's midpoint is zero); false: a zero point per block
+ * @param accuracyLevel     MatMulNBits' {@code accuracy_level}: the smallest type ONNX Runtime may compute in
+ *                          (0 unset, 1 fp32, 2 fp16, 3 bf16, 4 int8)
+ * @param quantizeEmbedding whether the token embedding table is stored quantized too ({@code GatherBlockQuantized})
+ */
+public record WeightFormat(int bits, int blockSize, boolean symmetric, int accuracyLevel, boolean quantizeEmbedding) {
+
+    public static final WeightFormat FP32 = new WeightFormat(0, 0, true, 0, false);
+
+    public WeightFormat {
+        if (bits != 0 && bits != 4 && bits != 8) {
+            throw new IllegalArgumentException("bits must be 0 (float32), 4 or 8, got " + bits);
+        }
+        if (bits != 0 && (blockSize < 16 || Integer.bitCount(blockSize) != 1)) {
+            throw new IllegalArgumentException("block size must be a power of two ≥ 16, got " + blockSize);
+        }
+        if (accuracyLevel < 0 || accuracyLevel > 4) {
+            throw new IllegalArgumentException("accuracy level must be 0..4, got " + accuracyLevel);
+        }
+    }
+
+    public boolean quantized() {
+        return bits != 0;
+    }
+}
