@@ -21,7 +21,7 @@ public record ExportOptions(Path checkpoint, Path output, Precision precision, V
                             boolean force, Consumer<String> progress) {
 
     public enum Precision {
-        FP32, FP16, BF16;
+        FP32, INT8, INT4, FP16, BF16;
 
         public static Precision parse(String s) {
             for (Precision p : values()) {
