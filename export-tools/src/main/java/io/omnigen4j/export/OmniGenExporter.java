@@ -88,7 +88,7 @@ public final class OmniGenExporter {
             try (SafetensorsFile model = SafetensorsFile.open(ckpt.resolve("model.safetensors"));
                  ExternalDataFile data = new ExternalDataFile(tmp.resolve(TRANSFORMER_WEIGHTS))) {
                 TransformerGraphs tg = new TransformerGraphs(dims, new CheckpointWeights(model));
-                for (GraphBuilder g : List.of(tg.tokenEmbed(), tg.imageEmbed(), tg.prefill(), tg.step())) {
+                for (GraphBuilder g : tg.all()) {
                     options.progress().accept("writing " + g.name() + ".onnx");
                     writer.write(g, tmp.resolve(g.name() + ".onnx"), data, meta);
                     graphs.put(g.name(), entry(g, TRANSFORMER_WEIGHTS));

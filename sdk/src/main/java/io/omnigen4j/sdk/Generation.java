@@ -55,6 +55,9 @@ final class Generation {
 
     /** Branch indices in the reference's order. */
     static final int COND = 0, UNCOND = 1, IMG_COND = 2;
+    /** The graphs of a step: embed the new tokens, run the decoder over them and the condition K/V, predict. */
+    static final String STEP_EMBED = "step_embed", DECODER = "transformer", STEP_HEAD = "step_head";
+    private static final Set<String> HIDDEN_STATES = Set.of("hidden_states");
 
     private final OmniGen model;
     private final GenerationRequest req;
@@ -79,6 +82,9 @@ final class Generation {
     private final Map<PreprocessedImage, long[]> momentShapes = new IdentityHashMap<>();
     private final int layers;
     private final String[] pastKey, pastValue, presentKey, presentValue;
+    /** The decoder outputs a prefill fetches: every layer's K and V. */
+    private final Set<String> kvOutputs;
+    private final int kvHeads, headDim;
 
     /** Native resources (run options, tensors, results) open right now, over all generations of this JVM. */
     private static final AtomicInteger LIVE = new AtomicInteger();
@@ -103,6 +109,11 @@ final class Generation {
         this.pastValue = names("past_value_", layers);
         this.presentKey = names("present_key_", layers);
         this.presentValue = names("present_value_", layers);
+        Set<String> kv = new LinkedHashSet<>(List.of(presentKey));
+        kv.addAll(List.of(presentValue));
+        this.kvOutputs = Collections.unmodifiableSet(kv);
+        this.kvHeads = model.manifest().transformer().kvHeads();
+        this.headDim = model.manifest().transformer().headDim();
         this.sessions = model.sessions();
         this.env = sessions.env();
     }
@@ -125,6 +136,8 @@ final class Generation {
         FloatBuffer latents, timestep, velocity;
         OnnxTensor latentsTensor, timestepTensor, velocityTensor;
         final Map<String, OnnxTensor> stepInputs = new HashMap<>();
+        /** step_embed's inputs: the latents and timestep buffers above and the output positions. */
+        final Map<String, OnnxTensor> embedInputs = new HashMap<>();
         OrtSession.Result boundCache;
         /** The prefill's input tensors, kept for the per-step prefills when the KV cache is off. */
         final Map<String, OnnxTensor> prefillInputs = new HashMap<>();
@@ -436,8 +449,9 @@ final class Generation {
         if (g.prefillInputs.isEmpty()) {
             prefillInputs(g, imageTokens, hidden);
         }
-        // The cache is owned by the generation, released at the end (or when replaced).
-        OrtSession.Result cache = run("transformer_prefill", g.prefillInputs);
+        // The cache is owned by the generation, released at the end (or when replaced). Only the K/V are fetched:
+        // the decoder's hidden states of the condition are not needed.
+        OrtSession.Result cache = run(DECODER, g.prefillInputs, kvOutputs);
         if (req.kvCache()) {
             // Computed once: the inputs are not needed again.
             g.prefillInputs.values().forEach(this::release);
@@ -472,6 +486,13 @@ final class Generation {
         g.prefillInputs.put("attention_mask", floats(col.prefillAdditiveMask(), new long[] {b, 1, c, c}));
         g.prefillInputs.put("rope_cos", floats(cs.cos(), new long[] {b, c, half}));
         g.prefillInputs.put("rope_sin", floats(cs.sin(), new long[] {b, c, half}));
+        // The whole condition is new: an empty past, and every token's K/V kept.
+        g.prefillInputs.put("cache_tokens", longs(new long[] {c}, new long[] {1}));
+        OnnxTensor emptyPast = floats(new float[0], new long[] {b, kvHeads, 0, headDim});
+        for (int l = 0; l < layers; l++) {
+            g.prefillInputs.put(pastKey[l], emptyPast);
+            g.prefillInputs.put(pastValue[l], emptyPast);
+        }
     }
 
     /** Inputs that stay the same at every step of a group: positions, RoPE tables, masks. */
@@ -499,11 +520,13 @@ final class Generation {
         g.timestepTensor = track(OnnxTensor.createTensor(env, g.timestep, new long[] {b}));
         g.velocity = directFloats(latentSize);
         g.velocityTensor = track(OnnxTensor.createTensor(env, g.velocity, latentShape));
-        g.stepInputs.put("latents", g.latentsTensor);
-        g.stepInputs.put("timestep", g.timestepTensor);
-        g.stepInputs.put("pos_index", g.posIndex);
+        g.embedInputs.put("latents", g.latentsTensor);
+        g.embedInputs.put("timestep", g.timestepTensor);
+        g.embedInputs.put("pos_index", g.posIndex);
         g.stepInputs.put("rope_cos", g.cos);
         g.stepInputs.put("rope_sin", g.sin);
+        // A step keeps no K/V of its own tokens: they change with every σ.
+        g.stepInputs.put("cache_tokens", longs(new long[] {0}, new long[] {1}));
     }
 
     private static FloatBuffer directFloats(int n) {
@@ -530,12 +553,21 @@ final class Generation {
             g.boundCache = g.cache;
         }
         g.stepInputs.put("attention_mask", step == 0 ? g.maskStep0 : g.maskSteps);
-        if (sessions.provider().kind() == ExecutionProvider.Kind.CPU) {
-            release(runInto("transformer_step", g.stepInputs, g.velocityTensor));
-        } else {
-            // Pre-made outputs are tested on the CPU provider only; elsewhere ORT allocates and we copy.
-            try (Scope s = new Scope()) {
-                FloatBuffer out = ((OnnxTensor) s.run("transformer_step", g.stepInputs).get(0)).getFloatBuffer();
+        // step_embed → transformer (the condition K/V as past) → step_head; the intermediate tensors stay native.
+        try (Scope s = new Scope()) {
+            OrtSession.Result embedded = s.run(STEP_EMBED, g.embedInputs);
+            g.stepInputs.put("inputs_embeds", (OnnxTensor) embedded.get("inputs_embeds").orElseThrow());
+            OrtSession.Result decoded = s.run(DECODER, g.stepInputs, HIDDEN_STATES);
+            g.stepInputs.remove("inputs_embeds");
+            Map<String, OnnxTensor> headInputs = Map.of(
+                    "hidden_states", (OnnxTensor) decoded.get("hidden_states").orElseThrow(),
+                    "time_emb", (OnnxTensor) embedded.get("time_emb").orElseThrow(),
+                    "latents", g.latentsTensor);
+            if (sessions.provider().kind() == ExecutionProvider.Kind.CPU) {
+                release(runInto(STEP_HEAD, headInputs, g.velocityTensor));
+            } else {
+                // Pre-made outputs are tested on the CPU provider only; elsewhere ORT allocates and we copy.
+                FloatBuffer out = ((OnnxTensor) s.run(STEP_HEAD, headInputs).get(0)).getFloatBuffer();
                 g.velocity.put(0, out, 0, out.capacity());
             }
         }
@@ -577,10 +609,17 @@ final class Generation {
 
     /** Runs a graph with this generation's run options; the result is owned (and counted) by this generation. */
     private OrtSession.Result run(String graph, Map<String, OnnxTensor> inputs) throws OrtException {
+        return run(graph, inputs, null);
+    }
+
+    /** As {@link #run(String, Map)}, fetching only {@code outputs} (all when null). */
+    private OrtSession.Result run(String graph, Map<String, OnnxTensor> inputs, Set<String> outputs)
+            throws OrtException {
         OrtSession session = sessions.session(graph);
         RUNS.incrementAndGet();
         long t0 = System.nanoTime();
-        OrtSession.Result r = session.run(inputs, runOptions);
+        OrtSession.Result r = outputs == null ? session.run(inputs, runOptions)
+                : session.run(inputs, outputs, runOptions);
         graphNanos += System.nanoTime() - t0;
         return track(r);
     }
@@ -639,6 +678,10 @@ final class Generation {
 
         OrtSession.Result run(String graph, Map<String, OnnxTensor> inputs) throws OrtException {
             return add(Generation.this.run(graph, inputs));
+        }
+
+        OrtSession.Result run(String graph, Map<String, OnnxTensor> inputs, Set<String> outputs) throws OrtException {
+            return add(Generation.this.run(graph, inputs, outputs));
         }
 
         private <T extends AutoCloseable> T add(T resource) {

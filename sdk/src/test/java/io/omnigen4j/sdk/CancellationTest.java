@@ -95,8 +95,9 @@ class CancellationTest {
             }
         }, token));
         assertEquals(List.of(1), seen, "no step may start after the cancel");
-        // 2 prefills + 2 token embeds + 2 step runs (two CFG branches, separate); no step-2 run, no decode.
-        assertEquals(6, Generation.nativeRuns() - runs, "graph runs up to the cancel");
+        // 2 prefills + 2 token embeds + 2 × 3 step runs (embed, decoder, head; two CFG branches, separate); no
+        // step-2 run, no decode.
+        assertEquals(10, Generation.nativeRuns() - runs, "graph runs up to the cancel");
     }
 
     @Test

@@ -111,11 +111,19 @@ class ModelFolderTest {
         loadFails(folder, "vae.weights", "missing or has the wrong size", "re-export or copy it again");
     }
 
+    /** A folder from an exporter with separate prefill and step graphs is named as such, before ORT opens it. */
+    @Test
+    void olderGraphsRevisionIsRejectedWithAHint() throws Exception {
+        Path folder = damagedCopy();
+        editManifest(folder, "\"graphs_revision\"\\s*:\\s*3", "\"graphs_revision\" : 2");
+        loadFails(folder, "graphs revision 2", "older exporter", "export the checkpoint again");
+    }
+
     @Test
     void missingGraph() throws Exception {
         Path folder = damagedCopy();
-        Files.delete(folder.resolve("transformer_step.onnx"));
-        loadFails(folder, "transformer_step.onnx", "missing");
+        Files.delete(folder.resolve("transformer.onnx"));
+        loadFails(folder, "transformer.onnx", "missing");
     }
 
     @Test

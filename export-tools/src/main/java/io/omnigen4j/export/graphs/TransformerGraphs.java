@@ -15,17 +15,22 @@ import static io.omnigen4j.export.graphs.Ops.transpose;
 import static io.omnigen4j.export.graphs.Ops.unsqueeze;
 
 /**
- * The OmniGen transformer split into four graphs that share one weight file:
+ * The OmniGen transformer as five graphs. The 3.8 B decoder weights live in exactly one of them, so a loaded model
+ * holds one (pre-packed) copy of them:
  * <ul>
- *   <li>{@code token_embed}: token ids → embeddings (a Gather on {@code llm.embed_tokens}).</li>
+ *   <li>{@code token_embed}: token ids → embeddings (a Gather on {@code llm.embed_tokens}, or its quantized form).</li>
  *   <li>{@code image_embed}: an input image's VAE latents → its tokens ({@code input_x_embedder} + the cropped
  *       sin-cos table, cropped by the {@code pos_index} the caller computes).</li>
- *   <li>{@code transformer_prefill}: condition embeddings → every layer's rotated K and V. Condition tokens never
- *       attend to the time or output tokens, so their K/V are the same at every step: computed once per
- *       generation.</li>
- *   <li>{@code transformer_step}: noisy latents + timestep + the cached condition K/V → velocity. The additive
- *       mask decides what the new tokens see, so both the reference's step-0 behaviour (condition keys only) and
- *       the correct one are expressible.</li>
+ *   <li>{@code step_embed}: noisy latents + timestep → the step's new tokens (time token, then the output-image
+ *       tokens) and the timestep embedding the head modulates with.</li>
+ *   <li>{@code transformer}: the Phi-3 decoder, LLM style: new tokens' embeddings + every layer's past K/V →
+ *       the last hidden states and the rotated K/V of the first {@code cache_tokens} new tokens. The prefill runs
+ *       it on the condition with an empty past and {@code cache_tokens} = all (its K/V are the same at every step:
+ *       condition tokens never attend to the time or output tokens); each step runs it on the time and image
+ *       tokens with the condition as past and {@code cache_tokens} = 0, so no per-step K/V is materialised. The
+ *       additive mask decides what the new tokens see, so the reference's step-0 behaviour (condition keys only)
+ *       and the correct one are both expressible.</li>
+ *   <li>{@code step_head}: final RMSNorm, adaLN-modulated final layer and unpatchify → velocity.</li>
  * </ul>
  * RoPE tables (cos/sin per token, LongRoPE factor and attention scale applied) come from the caller, which alone
  * knows the full sequence length of a call and so makes the short/long factor choice once for prefill and steps.
@@ -34,8 +39,9 @@ public final class TransformerGraphs {
 
     public static final String TOKEN_EMBED = "token_embed";
     public static final String IMAGE_EMBED = "image_embed";
-    public static final String PREFILL = "transformer_prefill";
-    public static final String STEP = "transformer_step";
+    public static final String STEP_EMBED = "step_embed";
+    public static final String DECODER = "transformer";
+    public static final String STEP_HEAD = "step_head";
 
     private final TransformerDims d;
     private final CheckpointWeights w;
@@ -61,13 +67,17 @@ public final class TransformerGraphs {
         return "present_value_" + layer;
     }
 
+    /** Every graph, in the order they are written. */
+    public java.util.List<GraphBuilder> all() {
+        return java.util.List.of(tokenEmbed(), imageEmbed(), stepEmbed(), decoder(), stepHead());
+    }
+
     // ---- token_embed ------------------------------------------------------------------------------------------
 
     public GraphBuilder tokenEmbed() {
         GraphBuilder g = new GraphBuilder(TOKEN_EMBED);
         Value ids = g.input("input_ids", OnnxType.INT64, "batch", "seq");
-        Value table = w.plain(g, "llm.embed_tokens.weight", d.vocab(), d.hidden());
-        Value e = g.op("Gather").in(table, ids).attr("axis", 0L).out();
+        Value e = w.embedding(g, ids, "llm.embed_tokens.weight", d.vocab(), d.hidden());
         g.output(e, "embeds", OnnxType.FLOAT, "batch", "seq", d.hidden());
         return g;
     }
@@ -101,67 +111,61 @@ public final class TransformerGraphs {
         return w.reshaped(g, "pos_embed", new long[] {1, rows, d.hidden()}, rows, d.hidden());
     }
 
-    // ---- prefill ----------------------------------------------------------------------------------------------
+    // ---- step_embed -------------------------------------------------------------------------------------------
 
-    public GraphBuilder prefill() {
-        GraphBuilder g = new GraphBuilder(PREFILL);
-        int half = d.headDim() / 2;
-        Value h = g.input("inputs_embeds", OnnxType.FLOAT, "batch", "cond_len", d.hidden());
-        Value mask = g.input("attention_mask", OnnxType.FLOAT, "batch", 1, "cond_len", "cond_len");
-        Value cos = g.input("rope_cos", OnnxType.FLOAT, "batch", "cond_len", half);
-        Value sin = g.input("rope_sin", OnnxType.FLOAT, "batch", "cond_len", half);
-        for (int i = 0; i < d.layers(); i++) {
-            final int layer = i;
-            Value[] state = {h};
-            g.scoped("layer" + i, () -> {
-                boolean last = layer == d.layers() - 1;
-                state[0] = decoderLayer(g, layer, state[0], mask, cos, sin, null, null, true, !last);
-            });
-            h = state[0];
-        }
-        return g;
-    }
-
-    // ---- step -------------------------------------------------------------------------------------------------
-
-    public GraphBuilder step() {
-        GraphBuilder g = new GraphBuilder(STEP);
-        int half = d.headDim() / 2;
+    public GraphBuilder stepEmbed() {
+        GraphBuilder g = new GraphBuilder(STEP_EMBED);
         Value latents = g.input("latents", OnnxType.FLOAT, "batch", d.latentChannels(), "latent_height", "latent_width");
         Value timestep = g.input("timestep", OnnxType.FLOAT, "batch");
         Value posIndex = g.input("pos_index", OnnxType.INT64, "tokens");
+        Value features = timestepFeatures(g, timestep);
+        Value timeToken = unsqueeze(g, mlp2(g, "time_token.mlp", features), 1);
+        Value timeEmb = mlp2(g, "t_embedder.mlp", features);
+        Value image = patchTokens(g, latents, posIndex, "x_embedder");
+        g.output(concat(g, 1, timeToken, image), "inputs_embeds", OnnxType.FLOAT, "batch", "new_len", d.hidden());
+        g.output(timeEmb, "time_emb", OnnxType.FLOAT, "batch", d.hidden());
+        return g;
+    }
+
+    // ---- transformer (decoder) --------------------------------------------------------------------------------
+
+    public GraphBuilder decoder() {
+        GraphBuilder g = new GraphBuilder(DECODER);
+        int half = d.headDim() / 2;
+        Value h = g.input("inputs_embeds", OnnxType.FLOAT, "batch", "new_len", d.hidden());
         Value mask = g.input("attention_mask", OnnxType.FLOAT, "batch", 1, "new_len", "total_len");
         Value cos = g.input("rope_cos", OnnxType.FLOAT, "batch", "new_len", half);
         Value sin = g.input("rope_sin", OnnxType.FLOAT, "batch", "new_len", half);
+        Value cacheTokens = g.input("cache_tokens", OnnxType.INT64, 1);
         Value[] pastK = new Value[d.layers()];
         Value[] pastV = new Value[d.layers()];
         for (int i = 0; i < d.layers(); i++) {
-            pastK[i] = g.input(pastKey(i), OnnxType.FLOAT, "batch", d.kvHeads(), "cond_len", d.headDim());
-            pastV[i] = g.input(pastValue(i), OnnxType.FLOAT, "batch", d.kvHeads(), "cond_len", d.headDim());
+            pastK[i] = g.input(pastKey(i), OnnxType.FLOAT, "batch", d.kvHeads(), "past_len", d.headDim());
+            pastV[i] = g.input(pastValue(i), OnnxType.FLOAT, "batch", d.kvHeads(), "past_len", d.headDim());
         }
-
-        Value[] emb = new Value[3];
-        g.scoped("embed", () -> {
-            Value features = timestepFeatures(g, timestep);
-            Value timeToken = mlp2(g, "time_token.mlp", features);
-            emb[0] = unsqueeze(g, timeToken, 1);
-            emb[1] = mlp2(g, "t_embedder.mlp", features);
-            emb[2] = patchTokens(g, latents, posIndex, "x_embedder");
-        });
-        Value h = concat(g, 1, emb[0], emb[2]);
         for (int i = 0; i < d.layers(); i++) {
             final int layer = i;
             Value[] state = {h};
-            g.scoped("layer" + i, () ->
-                    state[0] = decoderLayer(g, layer, state[0], mask, cos, sin, pastK[layer], pastV[layer], false, true));
+            g.scoped("layer" + i, () -> state[0] = decoderLayer(g, layer, state[0], mask, cos, sin, pastK[layer],
+                    pastV[layer], cacheTokens));
             h = state[0];
         }
-        Value normed = rmsNorm(g, h, w.plain(g, "llm.norm.weight", d.hidden()), d.rmsEps());
-        // Drop the time token: the head sees only the N output-image tokens.
-        Value imageStates = g.op("Slice").in(normed, g.constLongs(1), g.constLongs(Long.MAX_VALUE), g.constLongs(1)).out();
-        Value[] out = new Value[1];
-        g.scoped("final_layer", () -> out[0] = finalLayer(g, imageStates, emb[1], latents));
-        g.output(out[0], "velocity", OnnxType.FLOAT, "batch", d.latentChannels(), "latent_height", "latent_width");
+        g.output(g.op("Identity").in(h).out(), "hidden_states", OnnxType.FLOAT, "batch", "new_len", d.hidden());
+        return g;
+    }
+
+    // ---- step_head --------------------------------------------------------------------------------------------
+
+    public GraphBuilder stepHead() {
+        GraphBuilder g = new GraphBuilder(STEP_HEAD);
+        Value h = g.input("hidden_states", OnnxType.FLOAT, "batch", "new_len", d.hidden());
+        Value timeEmb = g.input("time_emb", OnnxType.FLOAT, "batch", d.hidden());
+        Value latents = g.input("latents", OnnxType.FLOAT, "batch", d.latentChannels(), "latent_height", "latent_width");
+        // Drop the time token first: norm and head see only the N output-image tokens (row-wise ops, same values).
+        Value imageStates = g.op("Slice").in(h, g.constLongs(1), g.constLongs(Long.MAX_VALUE), g.constLongs(1)).out();
+        Value normed = rmsNorm(g, imageStates, w.plain(g, "llm.norm.weight", d.hidden()), d.rmsEps());
+        Value out = finalLayer(g, normed, timeEmb, latents);
+        g.output(out, "velocity", OnnxType.FLOAT, "batch", d.latentChannels(), "latent_height", "latent_width");
         return g;
     }
 
@@ -189,49 +193,44 @@ public final class TransformerGraphs {
     }
 
     /**
-     * One Phi-3 decoder layer. In prefill mode the rotated K and V become the graph outputs
-     * {@code present_key_i}/{@code present_value_i}; {@code full=false} stops after them (the last layer's output
-     * is not needed to build the cache). In step mode the cached K/V are prepended inside Attention.
+     * One Phi-3 decoder layer over the new tokens, attending to {@code past} K/V (possibly empty) and their own. The
+     * rotated K/V of the first {@code cacheTokens} new tokens become the outputs {@code present_key_i} /
+     * {@code present_value_i} (sliced before the head transpose, so a step's empty slice costs nothing).
      */
     private Value decoderLayer(GraphBuilder g, int i, Value h, Value mask, Value cos, Value sin, Value pastK,
-                               Value pastV, boolean prefill, boolean full) {
+                               Value pastV, Value cacheTokens) {
         String p = "llm.layers." + i + ".";
         int hd = d.headDim();
         int qDim = d.heads() * hd;
         int kvDim = d.kvHeads() * hd;
         Value x = rmsNorm(g, h, w.plain(g, p + "input_layernorm.weight", d.hidden()), d.rmsEps());
-        // Separate q/k/v (and gate/up) MatMuls on row blocks of the fused checkpoint weights: the same products
+        // Separate q/k/v (and gate/up) projections on row blocks of the fused checkpoint weights: the same products
         // without the Split copies of the fused outputs (about 2-3 % of a step on the CPU).
         String qkvName = p + "self_attn.qkv_proj.weight";
         long qkvRows = qDim + 2L * kvDim;
-        Value k = g.op("MatMul").in(x, w.linearRowsT(g, qkvName, qkvRows, d.hidden(), qDim, kvDim)).out();
-        Value v = g.op("MatMul").in(x, w.linearRowsT(g, qkvName, qkvRows, d.hidden(), qDim + kvDim, kvDim)).out();
-        k = rope(g, k, cos, sin, d.kvHeads());
-        if (prefill) {
-            g.output(headsFirst(g, k), presentKey(i), OnnxType.FLOAT, "batch", d.kvHeads(), "cond_len", hd);
-            g.output(headsFirst(g, v), presentValue(i), OnnxType.FLOAT, "batch", d.kvHeads(), "cond_len", hd);
-            if (!full) {
-                return null; // the cache needs only K and V
-            }
-        }
-        Value q = g.op("MatMul").in(x, w.linearRowsT(g, qkvName, qkvRows, d.hidden(), 0, qDim)).out();
+        Value q = w.project(g, x, qkvName, qkvRows, d.hidden(), 0, qDim);
+        Value k = w.project(g, x, qkvName, qkvRows, d.hidden(), qDim, kvDim);
+        Value v = w.project(g, x, qkvName, qkvRows, d.hidden(), qDim + kvDim, kvDim);
         q = rope(g, q, cos, sin, d.heads());
-        GraphBuilder.NodeBuilder att = g.op("Attention").in(q, k, v, mask)
-                .attr("q_num_heads", (long) d.heads()).attr("kv_num_heads", (long) d.kvHeads());
-        if (pastK != null) {
-            att.in(pastK, pastV);
-        }
-        // ORT's CPU kernel requires present_key/value whenever past is given (it attends over them).
-        Value attn = att.outs(pastK != null ? 3 : 1)[0];
-        Value o = g.op("MatMul").in(attn, w.linearT(g, p + "self_attn.o_proj.weight", d.hidden(), qDim)).out();
+        k = rope(g, k, cos, sin, d.kvHeads());
+        Value zero = g.constLongs(0);
+        Value one = g.constLongs(1);
+        g.output(headsFirst(g, g.op("Slice").in(k, zero, cacheTokens, one).out()), presentKey(i), OnnxType.FLOAT,
+                "batch", d.kvHeads(), "cache_tokens", hd);
+        g.output(headsFirst(g, g.op("Slice").in(v, zero, cacheTokens, one).out()), presentValue(i), OnnxType.FLOAT,
+                "batch", d.kvHeads(), "cache_tokens", hd);
+        // ORT's CPU kernel requires present_key/value whenever past is given (it attends over their concatenation).
+        Value attn = g.op("Attention").in(q, k, v, mask, pastK, pastV)
+                .attr("q_num_heads", (long) d.heads()).attr("kv_num_heads", (long) d.kvHeads()).outs(3)[0];
+        Value o = w.project(g, attn, p + "self_attn.o_proj.weight", d.hidden(), qDim);
         h = add(g, h, o);
         Value x2 = rmsNorm(g, h, w.plain(g, p + "post_attention_layernorm.weight", d.hidden()), d.rmsEps());
         String guName = p + "mlp.gate_up_proj.weight";
         int inter = d.intermediate();
-        Value gate = g.op("MatMul").in(x2, w.linearRowsT(g, guName, 2L * inter, d.hidden(), 0, inter)).out();
-        Value up = g.op("MatMul").in(x2, w.linearRowsT(g, guName, 2L * inter, d.hidden(), inter, inter)).out();
+        Value gate = w.project(g, x2, guName, 2L * inter, d.hidden(), 0, inter);
+        Value up = w.project(g, x2, guName, 2L * inter, d.hidden(), inter, inter);
         Value act = mul(g, up, silu(g, gate));
-        Value down = g.op("MatMul").in(act, w.linearT(g, p + "mlp.down_proj.weight", d.hidden(), inter)).out();
+        Value down = w.project(g, act, p + "mlp.down_proj.weight", d.hidden(), inter);
         return add(g, h, down);
     }
 

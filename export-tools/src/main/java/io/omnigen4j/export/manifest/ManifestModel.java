@@ -32,9 +32,10 @@ public record ManifestModel(
     /**
      * How the exporter builds its graphs, raised whenever the same checkpoint would export to different graphs
      * (numerically equivalent ones included), so tools can tell a folder made by an older exporter. 1: fused
-     * q/k/v and gate/up projections with Split (absent in folders from before the field); 2: one MatMul each.
+     * q/k/v and gate/up projections with Split (absent in folders from before the field); 2: one MatMul each;
+     * 3: one decoder graph (`transformer`) for prefill and steps, with `step_embed` and `step_head` around it.
      */
-    public static final int GRAPHS_REVISION = 2;
+    public static final int GRAPHS_REVISION = 3;
 
     /** OmniGen's fixed architecture constants (not in config.json). */
     public record OmniGenConstants(

@@ -63,7 +63,7 @@ public final class BigCheckpointMain {
             throw new AssertionError("transformer.weights is only " + weights + " bytes");
         }
         ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
-        for (String g : List.of("token_embed", "image_embed", "transformer_prefill", "transformer_step")) {
+        for (String g : List.of("token_embed", "image_embed", "step_embed", "transformer", "step_head")) {
             long ts = System.nanoTime();
             try (ai.onnxruntime.OrtSession s = env.createSession(model.resolve(g + ".onnx").toString(),
                     new ai.onnxruntime.OrtSession.SessionOptions())) {

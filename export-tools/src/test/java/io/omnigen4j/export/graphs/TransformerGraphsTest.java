@@ -57,12 +57,12 @@ class TransformerGraphsTest {
              ExternalDataFile data = new ExternalDataFile(dir.resolve("transformer.weights"))) {
             TransformerGraphs tg = new TransformerGraphs(dims, new CheckpointWeights(f));
             OnnxModelWriter writer = new OnnxModelWriter("test", 1024);
-            for (GraphBuilder g : List.of(tg.tokenEmbed(), tg.imageEmbed(), tg.prefill(), tg.step())) {
+            for (GraphBuilder g : tg.all()) {
                 writer.write(g, dir.resolve(g.name() + ".onnx"), data, Map.of());
             }
         }
-        for (String n : List.of(TransformerGraphs.TOKEN_EMBED, TransformerGraphs.IMAGE_EMBED, TransformerGraphs.PREFILL,
-                TransformerGraphs.STEP)) {
+        for (String n : List.of(TransformerGraphs.TOKEN_EMBED, TransformerGraphs.IMAGE_EMBED, TransformerGraphs.STEP_EMBED,
+                TransformerGraphs.DECODER, TransformerGraphs.STEP_HEAD)) {
             sessions.put(n, env.createSession(dir.resolve(n + ".onnx").toString(), new OrtSession.SessionOptions()));
         }
     }
@@ -75,31 +75,33 @@ class TransformerGraphsTest {
     }
 
     /**
-     * Each projection is its own MatMul on a row block of the fused checkpoint weight: no Split in either graph,
-     * and the last prefill layer (which only feeds the cache) computes K and V but not Q.
+     * Each projection is its own MatMul on a row block of the fused checkpoint weight (no Split), and the decoder
+     * is the only graph that holds decoder-layer weights: prefill and steps share one copy.
      */
     @Test
-    void projectionsAreSeparateMatMulsOverRowBlocks() throws Exception {
+    void projectionsAreSeparateMatMulsAndOnlyTheDecoderHoldsLayerWeights() throws Exception {
         TransformerDims dims = new TransformerDims(HIDDEN, LAYERS, HEADS, HEADS, 128, 32064, 1e-5f, 192, 2, 4);
         try (SafetensorsFile f = SafetensorsFile.open(Fixtures.model("tiny-omnigen-a").resolve("model.safetensors"))) {
             TransformerGraphs tg = new TransformerGraphs(dims, new CheckpointWeights(f));
-            GraphBuilder step = tg.step();
-            GraphBuilder prefill = tg.prefill();
-            for (GraphBuilder g : List.of(step, prefill)) {
-                assertTrue(g.nodes().stream().noneMatch(n -> n.name().startsWith("layer") && n.opType().equals("Split")),
-                        g.name() + " has a Split in a decoder layer");
-            }
+            GraphBuilder decoder = tg.decoder();
+            assertTrue(decoder.nodes().stream().noneMatch(n -> n.name().startsWith("layer") && n.opType().equals("Split")),
+                    "a Split in a decoder layer");
             // q, k, v, o, gate, up, down per layer
-            long stepMatMuls = step.nodes().stream()
+            long matMuls = decoder.nodes().stream()
                     .filter(n -> n.name().startsWith("layer") && n.opType().equals("MatMul")).count();
-            assertEquals(7L * LAYERS, stepMatMuls);
-            long prefillMatMuls = prefill.nodes().stream().filter(n -> n.opType().equals("MatMul")).count();
-            assertEquals(7L * (LAYERS - 1) + 2, prefillMatMuls);
+            assertEquals(7L * LAYERS, matMuls);
             String qkv = "llm.layers.0.self_attn.qkv_proj.weight";
             int q = HEADS * HEAD_DIM;
-            assertArrayEquals(new long[] {HIDDEN, q}, step.initializers().get(qkv + "[0:" + q + "].T").data().shape());
+            assertArrayEquals(new long[] {HIDDEN, q}, decoder.initializers().get(qkv + "[0:" + q + "].T").data().shape());
             assertArrayEquals(new long[] {HIDDEN, q},
-                    step.initializers().get(qkv + "[" + 2 * q + ":" + 3 * q + "].T").data().shape());
+                    decoder.initializers().get(qkv + "[" + 2 * q + ":" + 3 * q + "].T").data().shape());
+            for (GraphBuilder g : tg.all()) {
+                if (g.name().equals(TransformerGraphs.DECODER)) {
+                    continue;
+                }
+                assertTrue(g.initializers().keySet().stream().noneMatch(n -> n.startsWith("llm.layers.")),
+                        g.name() + " holds decoder-layer weights");
+            }
         }
     }
 
@@ -156,14 +158,20 @@ class TransformerGraphsTest {
                 float[][] rope = rope(pos, rows, s, 0, c, longFactors);
                 in.put("rope_cos", tensor(rope[0], rows, c, HEAD_DIM / 2));
                 in.put("rope_sin", tensor(rope[1], rows, c, HEAD_DIM / 2));
+                in.put("cache_tokens", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {c}), new long[] {1}));
+                for (int l = 0; l < LAYERS; l++) {
+                    in.put(TransformerGraphs.pastKey(l), tensor(new float[0], rows, HEADS, 0, HEAD_DIM));
+                    in.put(TransformerGraphs.pastValue(l), tensor(new float[0], rows, HEADS, 0, HEAD_DIM));
+                }
                 Map<String, float[]> cache = new HashMap<>();
-                try (OrtSession.Result r = sessions.get(TransformerGraphs.PREFILL).run(in)) {
+                try (OrtSession.Result r = sessions.get(TransformerGraphs.DECODER).run(in)) {
                     for (Map.Entry<String, OnnxValue> e : r) {
                         cache.put(e.getKey(), ((OnnxTensor) e.getValue()).getFloatBuffer().array());
                     }
                 } finally {
                     closeAll(in);
                 }
+                assertEquals(rows * HEADS * c * HEAD_DIM, cache.get(TransformerGraphs.presentKey(LAYERS - 1)).length);
                 for (int step = 0; step < 2; step++) {
                     float[] z = t.floats("step." + step + ".z_in");
                     float sigma = t.floats("step." + step + ".timestep")[0];
@@ -191,8 +199,8 @@ class TransformerGraphsTest {
                         sin.put(TransformerGraphs.pastValue(l), tensor(cache.get(TransformerGraphs.presentValue(l)), rows, HEADS, c, HEAD_DIM));
                     }
                     float[] out;
-                    try (OrtSession.Result r = sessions.get(TransformerGraphs.STEP).run(sin)) {
-                        out = ((OnnxTensor) r.get(0)).getFloatBuffer().array();
+                    try {
+                        out = step(sin);
                     } finally {
                         closeAll(sin);
                     }
@@ -209,6 +217,28 @@ class TransformerGraphsTest {
             }
         }
         System.out.printf("%s: worst raw-output error %.3g%n", name, worst);
+    }
+
+    /** step_embed → transformer (condition as past, no K/V kept) → step_head, as the SDK runs a step. */
+    float[] step(Map<String, OnnxTensor> in) throws Exception {
+        Map<String, OnnxTensor> embedIn = Map.of("latents", in.get("latents"), "timestep", in.get("timestep"),
+                "pos_index", in.get("pos_index"));
+        try (OrtSession.Result e = sessions.get(TransformerGraphs.STEP_EMBED).run(embedIn);
+             OnnxTensor none = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {0}), new long[] {1})) {
+            Map<String, OnnxTensor> dec = new HashMap<>(in);
+            dec.keySet().removeAll(List.of("latents", "timestep", "pos_index"));
+            dec.put("inputs_embeds", (OnnxTensor) e.get("inputs_embeds").orElseThrow());
+            dec.put("cache_tokens", none);
+            try (OrtSession.Result d = sessions.get(TransformerGraphs.DECODER).run(dec)) {
+                OnnxTensor pk = (OnnxTensor) d.get(TransformerGraphs.presentKey(0)).orElseThrow();
+                assertEquals(0L, pk.getInfo().getShape()[2], "a step keeps no K/V");
+                Map<String, OnnxTensor> head = Map.of("hidden_states", (OnnxTensor) d.get("hidden_states").orElseThrow(),
+                        "time_emb", (OnnxTensor) e.get("time_emb").orElseThrow(), "latents", in.get("latents"));
+                try (OrtSession.Result h = sessions.get(TransformerGraphs.STEP_HEAD).run(head)) {
+                    return ((OnnxTensor) h.get(0)).getFloatBuffer().array();
+                }
+            }
+        }
     }
 
     private int encodeCounter;

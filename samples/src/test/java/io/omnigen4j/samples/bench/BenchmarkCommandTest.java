@@ -86,7 +86,7 @@ class BenchmarkCommandTest {
         assertTrue(r.out().contains("machine speed probe"), r.out());
         assertFalse(root.path("loads").get(0).path("ort_cache_present_before").asBoolean());
         try (Stream<Path> s = Files.list(dir.resolve("ort-cache"))) {
-            assertEquals(4, s.filter(p -> p.toString().endsWith(".opt.onnx")).count(),
+            assertEquals(5, s.filter(p -> p.toString().endsWith(".opt.onnx")).count(),
                     "one cached graph per transformer graph; Winograd VAE graphs are not cached");
         }
 
@@ -192,7 +192,7 @@ class BenchmarkCommandTest {
             try (Stream<Path> s = Files.list(cache)) {
                 entries = s.filter(p -> p.toString().endsWith(".opt.onnx")).count();
             }
-            assertEquals(conv == VaeGraphs.Convolution.WINOGRAD ? 4 : 6, entries, conv.id());
+            assertEquals(conv == VaeGraphs.Convolution.WINOGRAD ? 5 : 7, entries, conv.id());
             try (OmniGen og = OmniGen.load(folder.model, RuntimeOptions.builder().intraOpThreads(1)
                     .optimizedModelDir(cache).build())) {
                 cached = og.generate(req).image().toByteArray();

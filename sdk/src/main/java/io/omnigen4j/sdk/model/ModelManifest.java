@@ -20,6 +20,7 @@ public record ModelManifest(
         @JsonProperty("format") String format,
         @JsonProperty("format_version") int formatVersion,
         @JsonProperty("producer") String producer,
+        @JsonProperty("graphs_revision") Integer graphsRevision,
         @JsonProperty("precision") String precision,
         @JsonProperty("vae_convolution") String vaeConvolution,
         @JsonProperty("transformer") TransformerConfig transformer,
@@ -32,8 +33,13 @@ public record ModelManifest(
     public static final String FILE_NAME = "manifest.json";
     public static final String FORMAT = "omnigen4j-model";
     public static final int SUPPORTED_VERSION = 1;
-    public static final List<String> GRAPHS = List.of("token_embed", "image_embed", "transformer_prefill",
-            "transformer_step", "vae_encoder", "vae_decoder");
+    public static final List<String> GRAPHS = List.of("token_embed", "image_embed", "step_embed", "transformer",
+            "step_head", "vae_encoder", "vae_decoder");
+    /**
+     * The graph layout this SDK runs: 3 = one decoder graph for prefill and steps (one copy of the weights).
+     * Folders from older exporters (separate prefill and step graphs) must be exported again.
+     */
+    public static final int SUPPORTED_GRAPHS_REVISION = 3;
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record TransformerConfig(
@@ -125,6 +131,13 @@ public record ModelManifest(
         if (m.transformer() == null || m.vae() == null || m.omnigen() == null || m.graphs() == null
                 || m.tokenizer() == null) {
             throw new ModelFolderException(file + " is incomplete (transformer, vae, omnigen, graphs, tokenizer)");
+        }
+        int revision = m.graphsRevision() == null ? 1 : m.graphsRevision();
+        if (revision != SUPPORTED_GRAPHS_REVISION) {
+            throw new ModelFolderException(file + ": graphs revision " + revision + " was written by "
+                    + (revision < SUPPORTED_GRAPHS_REVISION ? "an older" : "a newer") + " exporter (" + m.producer()
+                    + "); this SDK runs revision " + SUPPORTED_GRAPHS_REVISION + " (one decoder graph shared by"
+                    + " prefill and steps) — export the checkpoint again with this version's exporter");
         }
         for (String g : GRAPHS) {
             if (!m.graphs().containsKey(g)) {
