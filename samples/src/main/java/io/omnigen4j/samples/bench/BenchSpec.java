@@ -33,6 +33,17 @@ public record BenchSpec(String name, int hidden, int layers, int heads, int inte
     /** A tiny model for tests of the benchmark itself (seconds, not minutes). */
     public static final BenchSpec TINY = new BenchSpec("tiny", 64, 2, 4, 128, List.of(32, 32), 1, 8, 64);
 
+    /**
+     * OmniGen-v1's real shapes with random weights: Phi-3 hidden 3072, 32 layers, 32 heads (= key/value heads),
+     * intermediate 8192, vocabulary 32064; the SDXL VAE. About 16 GB as a checkpoint. Runs the real-size flow
+     * ({@link #realSize()}): one model load, one call per case, memory after the load and at the peak.
+     */
+    public static final BenchSpec REAL = new BenchSpec("real", 3072, 32, 32, 8192, List.of(128, 256, 512, 512), 2, 32,
+            256);
+
+    /** The tiny shapes run through the real-size flow, for its tests (not listed in the help). */
+    static final BenchSpec REAL_TINY = new BenchSpec("real-tiny", 64, 2, 4, 128, List.of(32, 32), 1, 8, 64);
+
     public BenchSpec {
         vaeWidths = List.copyOf(vaeWidths);
     }
@@ -41,8 +52,18 @@ public record BenchSpec(String name, int hidden, int layers, int heads, int inte
         return switch (name.toLowerCase(java.util.Locale.ROOT)) {
             case "bench" -> BENCH;
             case "tiny" -> TINY;
-            default -> throw new IllegalArgumentException("unknown spec '" + name + "'; use bench or tiny");
+            case "real" -> REAL;
+            case "real-tiny" -> REAL_TINY;
+            default -> throw new IllegalArgumentException("unknown spec '" + name + "'; use bench, real or tiny");
         };
+    }
+
+    /**
+     * Whether this spec runs the real-size flow (load once, one call per case, the process's memory) rather than
+     * the stage-by-stage timing of every configuration.
+     */
+    public boolean realSize() {
+        return name.equals(REAL.name) || name.equals(REAL_TINY.name);
     }
 
     /**

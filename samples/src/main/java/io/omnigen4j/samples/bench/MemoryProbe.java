@@ -28,12 +28,33 @@ final class MemoryProbe {
                 pool.resetPeakUsage();
             }
         }
+        return resetRssPeak() == null;
+    }
+
+    /**
+     * Resets the peak RSS ({@code VmHWM}) to the current RSS by writing "5" to {@code /proc/self/clear_refs}
+     * (Linux ≥ 4.0). Returns null when done, otherwise why not (then {@code VmHWM} keeps the process's lifetime peak).
+     */
+    static String resetRssPeak() {
+        if (!Files.exists(CLEAR_REFS)) {
+            return CLEAR_REFS + " does not exist (not Linux)";
+        }
         try {
-            // "5" resets the peak RSS (VmHWM) to the current RSS (Linux ≥ 4.0).
             Files.writeString(CLEAR_REFS, "5");
-            return true;
+            return null;
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
-            return false;
+            return "cannot write " + CLEAR_REFS + " (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "; Linux before 4.0?)";
+        }
+    }
+
+    /**
+     * Resident memory now, from {@code /proc/self/status}: all of it, the anonymous part (heap, ONNX Runtime's
+     * arenas, tensors) and the file-backed part (memory-mapped weights, code). -1 where not available.
+     */
+    record Rss(long total, long anon, long file) {
+        static Rss now() {
+            return new Rss(statusKb("VmRSS:"), statusKb("RssAnon:"), statusKb("RssFile:"));
         }
     }
 

@@ -16,5 +16,12 @@
  * spent outside ONNX Runtime graph runs; heap allocated per call; peak heap (sum of the heap pools' peaks);
  * peak RSS (Linux {@code VmHWM}, reset before the timed runs); the ratio to the original PyTorch pipeline's
  * published times for this machine class; the KV cache speed-up.
+ *
+ * <p>{@code --spec real} ({@link io.omnigen4j.samples.bench.BenchSpec#REAL}, OmniGen-v1's shapes with random
+ * weights) checks the full-size model instead: the disk the checkpoint and the {@code --precision} export need (the
+ * run stops before writing when it is not free), then one model load and one text-to-image and one editing call at
+ * {@code --size} (default 256) with {@code --steps} (default 2), reporting load time, per-call, per-step and VAE
+ * decode times, RSS after load (VmRSS, RssAnon, RssFile) and the peak RSS of load and calls
+ * ({@link io.omnigen4j.samples.bench.RealSizeRun}).
  */
 package io.omnigen4j.samples.bench;
