@@ -43,12 +43,48 @@ public final class TransformerGraphs {
     public static final String DECODER = "transformer";
     public static final String STEP_HEAD = "step_head";
 
+    /**
+     * Heads per Attention node. ONNX Runtime's CPU Attention materialises the scores of all its heads at once
+     * ([batch, heads, new, total] floats): for OmniGen-v1 at 1024² that is 2.2 GB per layer for text-to-image and
+     * 4.3 GB for an edit. Attention over groups of at most this many heads bounds it (identical results: heads are
+     * independent); models with at most this many heads keep a single Attention node.
+     */
+    public static final int DEFAULT_HEADS_PER_ATTENTION = 8;
+
     private final TransformerDims d;
     private final CheckpointWeights w;
+    private final int attentionGroups;
 
     public TransformerGraphs(TransformerDims dims, CheckpointWeights weights) {
+        this(dims, weights, DEFAULT_HEADS_PER_ATTENTION);
+    }
+
+    /** As above, with at most {@code headsPerAttention} heads per Attention node (rounded to a divisor). */
+    public TransformerGraphs(TransformerDims dims, CheckpointWeights weights, int headsPerAttention) {
         this.d = dims;
         this.w = weights;
+        this.attentionGroups = attentionGroups(dims.heads(), dims.kvHeads(), headsPerAttention);
+    }
+
+    /**
+     * The fewest groups that split both the query and the key/value heads evenly with at most
+     * {@code headsPerAttention} query heads each (a group keeps whole GQA families together).
+     */
+    static int attentionGroups(int heads, int kvHeads, int headsPerAttention) {
+        if (headsPerAttention < 1) {
+            throw new IllegalArgumentException("heads per attention must be ≥ 1, got " + headsPerAttention);
+        }
+        for (int g = 1; g <= kvHeads; g++) {
+            if (kvHeads % g == 0 && heads / g <= headsPerAttention) {
+                return g;
+            }
+        }
+        return kvHeads;
+    }
+
+    /** Attention nodes per layer. */
+    public int attentionGroups() {
+        return attentionGroups;
     }
 
     public static String pastKey(int layer) {
@@ -219,9 +255,7 @@ public final class TransformerGraphs {
                 "batch", d.kvHeads(), "cache_tokens", hd);
         g.output(headsFirst(g, g.op("Slice").in(v, zero, cacheTokens, one).out()), presentValue(i), OnnxType.FLOAT,
                 "batch", d.kvHeads(), "cache_tokens", hd);
-        // ORT's CPU kernel requires present_key/value whenever past is given (it attends over their concatenation).
-        Value attn = g.op("Attention").in(q, k, v, mask, pastK, pastV)
-                .attr("q_num_heads", (long) d.heads()).attr("kv_num_heads", (long) d.kvHeads()).outs(3)[0];
+        Value attn = attention(g, q, k, v, mask, pastK, pastV);
         Value o = w.project(g, attn, p + "self_attn.o_proj.weight", d.hidden(), qDim);
         h = add(g, h, o);
         Value x2 = rmsNorm(g, h, w.plain(g, p + "post_attention_layernorm.weight", d.hidden()), d.rmsEps());
@@ -232,6 +266,41 @@ public final class TransformerGraphs {
         Value act = mul(g, up, silu(g, gate));
         Value down = w.project(g, act, p + "mlp.down_proj.weight", d.hidden(), inter);
         return add(g, h, down);
+    }
+
+    /**
+     * Attention-23 over the new tokens and the past, in {@link #attentionGroups} head groups whose outputs are
+     * concatenated back (q/k/v split along the hidden axis, past K/V along the head axis).
+     */
+    private Value attention(GraphBuilder g, Value q, Value k, Value v, Value mask, Value pastK, Value pastV) {
+        int groups = attentionGroups;
+        if (groups == 1) {
+            return attentionNode(g, q, k, v, mask, pastK, pastV, d.heads(), d.kvHeads());
+        }
+        int qh = d.heads() / groups, kvh = d.kvHeads() / groups;
+        Value[] qs = split(g, q, -1, (long) qh * d.headDim(), groups);
+        Value[] ks = split(g, k, -1, (long) kvh * d.headDim(), groups);
+        Value[] vs = split(g, v, -1, (long) kvh * d.headDim(), groups);
+        Value[] pks = split(g, pastK, 1, kvh, groups);
+        Value[] pvs = split(g, pastV, 1, kvh, groups);
+        Value[] outs = new Value[groups];
+        for (int i = 0; i < groups; i++) {
+            outs[i] = attentionNode(g, qs[i], ks[i], vs[i], mask, pks[i], pvs[i], qh, kvh);
+        }
+        return concat(g, -1, outs);
+    }
+
+    private static Value attentionNode(GraphBuilder g, Value q, Value k, Value v, Value mask, Value pastK,
+                                       Value pastV, int heads, int kvHeads) {
+        // ORT's CPU kernel requires present_key/value whenever past is given (it attends over their concatenation).
+        return g.op("Attention").in(q, k, v, mask, pastK, pastV)
+                .attr("q_num_heads", (long) heads).attr("kv_num_heads", (long) kvHeads).outs(3)[0];
+    }
+
+    private static Value[] split(GraphBuilder g, Value x, int axis, long part, int parts) {
+        long[] sizes = new long[parts];
+        java.util.Arrays.fill(sizes, part);
+        return g.op("Split").in(x, g.constLongs(sizes)).attr("axis", (long) axis).outs(parts);
     }
 
     /** RotaryEmbedding-23 on [B, S, heads·hd] with per-token half tables (non-interleaved halves). */

@@ -105,6 +105,75 @@ class TransformerGraphsTest {
         }
     }
 
+    /**
+     * Attention in head groups (here 4 groups of one head, as OmniGen-v1's 32 heads run in 4 groups of 8) gives the
+     * same hidden states and K/V as one Attention node over all heads, with a past and a padding-style mask.
+     */
+    @Test
+    void headGroupedAttentionMatchesOneNode() throws Exception {
+        TransformerDims dims = new TransformerDims(HIDDEN, LAYERS, HEADS, HEADS, 128, 32064, 1e-5f, 192, 2, 4);
+        Path gdir = Files.createTempDirectory("og-heads");
+        Map<Integer, Map<String, float[]>> results = new HashMap<>();
+        try (SafetensorsFile f = SafetensorsFile.open(Fixtures.model("tiny-omnigen-a").resolve("model.safetensors"));
+             ExternalDataFile data = new ExternalDataFile(gdir.resolve("w"))) {
+            java.util.Random rnd = new java.util.Random(7);
+            int b = 2, s = 5, past = 3, cache = 2;
+            float[] emb = randoms(rnd, b * s * HIDDEN);
+            float[] cos = randoms(rnd, b * s * HEAD_DIM / 2), sin = randoms(rnd, b * s * HEAD_DIM / 2);
+            float[] mask = new float[b * s * (past + s)];
+            mask[0] = MASKED; // row 0 of batch 0 does not see past token 0
+            float[][] pk = new float[LAYERS][], pv = new float[LAYERS][];
+            for (int l = 0; l < LAYERS; l++) {
+                pk[l] = randoms(rnd, b * HEADS * past * HEAD_DIM);
+                pv[l] = randoms(rnd, b * HEADS * past * HEAD_DIM);
+            }
+            for (int perNode : new int[] {HEADS, 1}) {
+                TransformerGraphs tg = new TransformerGraphs(dims, new CheckpointWeights(f), perNode);
+                assertEquals(HEADS / perNode, tg.attentionGroups());
+                GraphBuilder dec = tg.decoder();
+                assertEquals((long) LAYERS * HEADS / perNode,
+                        dec.nodes().stream().filter(n -> n.opType().equals("Attention")).count());
+                Path file = gdir.resolve("dec" + perNode + ".onnx");
+                new OnnxModelWriter("test", 1024).write(dec, file, data, Map.of());
+                Map<String, OnnxTensor> in = new HashMap<>();
+                in.put("inputs_embeds", tensor(emb, b, s, HIDDEN));
+                in.put("attention_mask", tensor(mask, b, 1, s, past + s));
+                in.put("rope_cos", tensor(cos, b, s, HEAD_DIM / 2));
+                in.put("rope_sin", tensor(sin, b, s, HEAD_DIM / 2));
+                in.put("cache_tokens", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {cache}), new long[] {1}));
+                for (int l = 0; l < LAYERS; l++) {
+                    in.put(TransformerGraphs.pastKey(l), tensor(pk[l], b, HEADS, past, HEAD_DIM));
+                    in.put(TransformerGraphs.pastValue(l), tensor(pv[l], b, HEADS, past, HEAD_DIM));
+                }
+                Map<String, float[]> out = new HashMap<>();
+                try (OrtSession sess = env.createSession(file.toString(), new OrtSession.SessionOptions());
+                     OrtSession.Result r = sess.run(in)) {
+                    for (Map.Entry<String, OnnxValue> e : r) {
+                        out.put(e.getKey(), ((OnnxTensor) e.getValue()).getFloatBuffer().array());
+                    }
+                } finally {
+                    closeAll(in);
+                }
+                assertEquals(b * HEADS * cache * HEAD_DIM, out.get(TransformerGraphs.presentKey(0)).length);
+                results.put(perNode, out);
+            }
+        }
+        for (String k : results.get(HEADS).keySet()) {
+            assertClose(results.get(1).get(k), results.get(HEADS).get(k), 1e-6, 1e-6, k);
+        }
+        assertEquals(2, TransformerGraphs.attentionGroups(32, 8, 16), "GQA: groups divide the kv heads");
+        assertEquals(4, TransformerGraphs.attentionGroups(32, 32, 8));
+        assertEquals(1, TransformerGraphs.attentionGroups(8, 8, 8));
+    }
+
+    static float[] randoms(java.util.Random rnd, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        return x;
+    }
+
     static List<String> cases() {
         return Fixtures.PUBLIC_CASES;
     }
