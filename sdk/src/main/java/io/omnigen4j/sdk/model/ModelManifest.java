@@ -21,6 +21,7 @@ public record ModelManifest(
         @JsonProperty("format_version") int formatVersion,
         @JsonProperty("producer") String producer,
         @JsonProperty("precision") String precision,
+        @JsonProperty("quantization") Quantization quantization,
         @JsonProperty("vae_convolution") String vaeConvolution,
         @JsonProperty("transformer") TransformerConfig transformer,
         @JsonProperty("vae") VaeSettings vae,
@@ -34,6 +35,20 @@ public record ModelManifest(
     public static final int SUPPORTED_VERSION = 1;
     public static final List<String> GRAPHS = List.of("token_embed", "image_embed", "transformer_prefill",
             "transformer_step", "vae_encoder", "vae_decoder");
+
+    /**
+     * How the transformer's weights are quantized; null in fp32 folders (and folders from before the field). The
+     * graphs carry everything ONNX Runtime needs: this is for display and reports.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Quantization(
+            @JsonProperty("scheme") String scheme,
+            @JsonProperty("bits") int bits,
+            @JsonProperty("block_size") int blockSize,
+            @JsonProperty("symmetric") boolean symmetric,
+            @JsonProperty("accuracy_level") int accuracyLevel,
+            @JsonProperty("embedding") String embedding) {
+    }
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record TransformerConfig(
