@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
- * {@code export --checkpoint DIR --out DIR [--precision fp32] [--vae-convolution winograd|direct] [--force]}: the exporter's command line. Also a
+ * {@code export --checkpoint DIR --out DIR [--precision fp32|int8|int4] [--quant-block-size N] [--quant-asymmetric]
+ * [--quant-accuracy-level L] [--quant-embedding true|false] [--vae-convolution winograd|direct] [--force]}: the
+ * exporter's command line. Also a
  * subcommand of the {@code omnigen} CLI. Errors print one line; {@code --verbose} adds the stack trace.
  */
 @Command(name = "export", mixinStandardHelpOptions = true, version = "omnigen4j-export " + OmniGenExporter.VERSION,
@@ -24,8 +26,28 @@ public final class ExportCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--precision", defaultValue = "fp32", paramLabel = "P",
-            description = "Graph precision: fp32 (fp16/bf16 later). Default: ${DEFAULT-VALUE}.")
+            description = "Transformer weight precision: fp32, int8 or int4 (weight-only block quantization: linear"
+                    + " layers become com.microsoft.MatMulNBits, the token embedding GatherBlockQuantized; activations,"
+                    + " norms, attention and the VAE stay fp32). Default: ${DEFAULT-VALUE}.")
     String precision;
+
+    @Option(names = "--quant-block-size", paramLabel = "N",
+            description = "int8/int4: weights per quantization block, a power of two >= 16 (default: 128 for int8,"
+                    + " 32 for int4).")
+    Integer quantBlockSize;
+
+    @Option(names = "--quant-asymmetric",
+            description = "int8/int4: a zero point per block (default: symmetric blocks, no zero points).")
+    boolean quantAsymmetric;
+
+    @Option(names = "--quant-accuracy-level", paramLabel = "L",
+            description = "int8/int4: MatMulNBits accuracy_level, the lowest type ONNX Runtime may compute in: 0 unset,"
+                    + " 1 fp32, 2 fp16, 3 bf16, 4 int8 (default: 4, the fastest on CPUs).")
+    Integer quantAccuracyLevel;
+
+    @Option(names = "--quant-embedding", paramLabel = "BOOL", arity = "1",
+            description = "int8/int4: quantize the token embedding table too (default: true).")
+    Boolean quantEmbedding;
 
     @Option(names = "--vae-convolution", defaultValue = "winograd", paramLabel = "ALG",
             description = "How the VAE graphs compute their 3x3 convolutions: winograd (VAE about 1.6x faster on the CPU,"
@@ -47,8 +69,21 @@ public final class ExportCommand implements Callable<Integer> {
         java.io.PrintWriter stdout = spec.commandLine().getOut();
         java.io.PrintWriter err = spec.commandLine().getErr();
         try {
-            ExportOptions options = ExportOptions.builder(checkpoint, out)
-                    .precision(ExportOptions.Precision.parse(precision))
+            ExportOptions.Builder builder = ExportOptions.builder(checkpoint, out)
+                    .precision(ExportOptions.Precision.parse(precision));
+            if (quantBlockSize != null) {
+                builder.quantBlockSize(quantBlockSize);
+            }
+            if (quantAsymmetric) {
+                builder.quantSymmetric(false);
+            }
+            if (quantAccuracyLevel != null) {
+                builder.quantAccuracyLevel(quantAccuracyLevel);
+            }
+            if (quantEmbedding != null) {
+                builder.quantizeEmbedding(quantEmbedding);
+            }
+            ExportOptions options = builder
                     .vaeConvolution(io.omnigen4j.export.graphs.VaeGraphs.Convolution.parse(vaeConvolution))
                     .force(force)
                     .progress(line -> {

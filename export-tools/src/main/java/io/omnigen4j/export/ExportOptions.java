@@ -1,6 +1,7 @@
 package io.omnigen4j.export;
 
 import io.omnigen4j.export.graphs.VaeGraphs;
+import io.omnigen4j.export.graphs.WeightFormat;
 
 import java.nio.file.Path;
 import java.util.Objects;
@@ -11,14 +12,17 @@ import java.util.function.Consumer;
  *
  * @param checkpoint folder holding config.json, model.safetensors, tokenizer files and vae/
  * @param output     the model folder to create
- * @param precision  weight and compute precision of the graphs; only {@link Precision#FP32} today
+ * @param precision  weight precision of the transformer: {@link Precision#FP32}, or {@link Precision#INT8} /
+ *                   {@link Precision#INT4} weight-only quantization (activations stay float32; the VAE stays fp32)
+ * @param transformerWeights how the transformer's linear weights (and token embedding) are stored: derived from
+ *                   {@code precision} and the quantization settings; {@link WeightFormat#FP32} for fp32
  * @param vaeConvolution how the VAE graphs write their 3×3 convolutions (default Winograd: VAE about 1.6× faster on
  *                   the CPU; vae.weights about 3.8× larger for the SDXL VAE)
  * @param force      replace an existing output folder
  * @param progress   receives one line per export stage (never null)
  */
-public record ExportOptions(Path checkpoint, Path output, Precision precision, VaeGraphs.Convolution vaeConvolution,
-                            boolean force, Consumer<String> progress) {
+public record ExportOptions(Path checkpoint, Path output, Precision precision, WeightFormat transformerWeights,
+                            VaeGraphs.Convolution vaeConvolution, boolean force, Consumer<String> progress) {
 
     public enum Precision {
         FP32, INT8, INT4, FP16, BF16;
@@ -29,7 +33,12 @@ public record ExportOptions(Path checkpoint, Path output, Precision precision, V
                     return p;
                 }
             }
-            throw new IllegalArgumentException("unknown precision '" + s + "'; use fp32");
+            throw new IllegalArgumentException("unknown precision '" + s + "'; use fp32, int8 or int4");
+        }
+
+        /** Manifest and command-line spelling: "fp32", "int8", … */
+        public String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
         }
     }
 
@@ -41,6 +50,10 @@ public record ExportOptions(Path checkpoint, Path output, Precision precision, V
         private final Path checkpoint;
         private final Path output;
         private Precision precision = Precision.FP32;
+        private Integer blockSize;
+        private Boolean symmetric;
+        private Integer accuracyLevel;
+        private Boolean quantizeEmbedding;
         private VaeGraphs.Convolution vaeConvolution = VaeGraphs.Convolution.WINOGRAD;
         private boolean force;
         private Consumer<String> progress = s -> { };
@@ -52,6 +65,30 @@ public record ExportOptions(Path checkpoint, Path output, Precision precision, V
 
         public Builder precision(Precision p) {
             this.precision = Objects.requireNonNull(p, "precision");
+            return this;
+        }
+
+        /** Values per quantization block (power of two ≥ 16); default per precision ({@link WeightFormat#defaults}). */
+        public Builder quantBlockSize(int blockSize) {
+            this.blockSize = blockSize;
+            return this;
+        }
+
+        /** Symmetric blocks (no zero points) or asymmetric ones (a zero point per block). */
+        public Builder quantSymmetric(boolean symmetric) {
+            this.symmetric = symmetric;
+            return this;
+        }
+
+        /** MatMulNBits' accuracy_level: 0 unset, 1 fp32, 2 fp16, 3 bf16, 4 int8 compute. */
+        public Builder quantAccuracyLevel(int level) {
+            this.accuracyLevel = level;
+            return this;
+        }
+
+        /** Whether the token embedding table is quantized too (GatherBlockQuantized) or kept float32. */
+        public Builder quantizeEmbedding(boolean quantize) {
+            this.quantizeEmbedding = quantize;
             return this;
         }
 
@@ -77,14 +114,28 @@ public record ExportOptions(Path checkpoint, Path output, Precision precision, V
             if (output == null) {
                 throw new IllegalArgumentException("output folder is required");
             }
-            if (precision != Precision.FP32) {
-                throw new IllegalArgumentException("precision " + precision.name().toLowerCase()
-                        + " is not supported yet; export with fp32 (the graphs are built so fp16/bf16 can follow)");
-            }
+            WeightFormat weights = switch (precision) {
+                case FP32 -> {
+                    if (blockSize != null || symmetric != null || accuracyLevel != null || quantizeEmbedding != null) {
+                        throw new IllegalArgumentException("quantization settings (block size, symmetric, accuracy"
+                                + " level, embedding) apply to int8 and int4 only; precision is fp32");
+                    }
+                    yield WeightFormat.FP32;
+                }
+                case INT8, INT4 -> {
+                    WeightFormat d = WeightFormat.defaults(precision == Precision.INT8 ? 8 : 4);
+                    yield new WeightFormat(d.bits(), blockSize != null ? blockSize : d.blockSize(),
+                            symmetric != null ? symmetric : d.symmetric(),
+                            accuracyLevel != null ? accuracyLevel : d.accuracyLevel(),
+                            quantizeEmbedding != null ? quantizeEmbedding : d.quantizeEmbedding());
+                }
+                case FP16, BF16 -> throw new IllegalArgumentException("precision " + precision.id()
+                        + " is not supported yet; export with fp32, int8 or int4");
+            };
             if (checkpoint.toAbsolutePath().normalize().equals(output.toAbsolutePath().normalize())) {
                 throw new IllegalArgumentException("output folder must differ from the checkpoint folder");
             }
-            return new ExportOptions(checkpoint, output, precision, vaeConvolution, force, progress);
+            return new ExportOptions(checkpoint, output, precision, weights, vaeConvolution, force, progress);
         }
     }
 }

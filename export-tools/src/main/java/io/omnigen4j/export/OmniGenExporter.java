@@ -9,6 +9,7 @@ import io.omnigen4j.export.graphs.CheckpointWeights;
 import io.omnigen4j.export.graphs.TransformerDims;
 import io.omnigen4j.export.graphs.TransformerGraphs;
 import io.omnigen4j.export.graphs.VaeGraphs;
+import io.omnigen4j.export.graphs.WeightFormat;
 import io.omnigen4j.export.manifest.ManifestModel;
 import io.omnigen4j.export.onnx.Dim;
 import io.omnigen4j.export.onnx.ExternalDataFile;
@@ -87,9 +88,10 @@ public final class OmniGenExporter {
             Map<String, String> meta = Map.of("omnigen4j.format_version", Integer.toString(ManifestModel.FORMAT_VERSION));
             try (SafetensorsFile model = SafetensorsFile.open(ckpt.resolve("model.safetensors"));
                  ExternalDataFile data = new ExternalDataFile(tmp.resolve(TRANSFORMER_WEIGHTS))) {
-                TransformerGraphs tg = new TransformerGraphs(dims, new CheckpointWeights(model));
+                TransformerGraphs tg = new TransformerGraphs(dims, new CheckpointWeights(model,
+                        options.transformerWeights()));
                 for (GraphBuilder g : tg.all()) {
-                    options.progress().accept("writing " + g.name() + ".onnx");
+                    options.progress().accept("writing " + g.name() + ".onnx" + quantizedNodes(g));
                     writer.write(g, tmp.resolve(g.name() + ".onnx"), data, meta);
                     graphs.put(g.name(), entry(g, TRANSFORMER_WEIGHTS));
                 }
@@ -134,7 +136,8 @@ public final class OmniGenExporter {
                 }
             }
             ManifestModel manifest = new ManifestModel(ManifestModel.FORMAT, ManifestModel.FORMAT_VERSION,
-                    "omnigen4j-export " + VERSION, ManifestModel.GRAPHS_REVISION, "fp32",
+                    "omnigen4j-export " + VERSION, ManifestModel.GRAPHS_REVISION, options.precision().id(),
+                    quantization(options.transformerWeights()),
                     options.vaeConvolution().id(), phi.toJson(), vae.toJson(),
                     new ManifestModel.OmniGenConstants(192, 2, vae.latentChannels(), vae.downsampleFactor(),
                             TransformerDims.TIME_FEATURES, 2, "batch,kv_heads,cond_len,head_dim"),
@@ -157,6 +160,22 @@ public final class OmniGenExporter {
                 deleteTree(tmp);
             }
         }
+    }
+
+    /** The manifest's record of a quantized format; null for float32. */
+    static ManifestModel.Quantization quantization(WeightFormat f) {
+        if (!f.quantized()) {
+            return null;
+        }
+        return new ManifestModel.Quantization("MatMulNBits", f.bits(), f.blockSize(), f.symmetric(),
+                f.accuracyLevel(), f.quantizeEmbedding() ? "GatherBlockQuantized int" + f.bits() : "fp32");
+    }
+
+    /** " (n MatMulNBits, m GatherBlockQuantized)" when the graph has quantized nodes, else "". */
+    private static String quantizedNodes(GraphBuilder g) {
+        long mm = g.nodes().stream().filter(n -> n.opType().equals("MatMulNBits")).count();
+        long gq = g.nodes().stream().filter(n -> n.opType().equals("GatherBlockQuantized")).count();
+        return mm + gq == 0 ? "" : " (" + mm + " MatMulNBits, " + gq + " GatherBlockQuantized)";
     }
 
     private static ManifestModel.GraphEntry entry(GraphBuilder g, String dataFile) {

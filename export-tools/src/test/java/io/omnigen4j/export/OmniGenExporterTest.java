@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.omnigen4j.export.graphs.VaeGraphs;
+import io.omnigen4j.export.graphs.WeightFormat;
 import io.omnigen4j.export.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -143,9 +144,91 @@ class OmniGenExporterTest {
     }
 
     @Test
-    void onlyFp32IsAcceptedForNow() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
-                ExportOptions.builder(tmp, tmp.resolve("o")).precision(ExportOptions.Precision.FP16).build());
-        assertTrue(e.getMessage().contains("fp32"));
+    void int8AndInt4AreAcceptedWithDefaultsOrSettingsAndFp16Bf16AreNot() {
+        ExportOptions fp32 = ExportOptions.builder(tmp, tmp.resolve("o")).build();
+        assertEquals(WeightFormat.FP32, fp32.transformerWeights());
+        assertEquals(WeightFormat.defaults(8), ExportOptions.builder(tmp, tmp.resolve("o"))
+                .precision(ExportOptions.Precision.INT8).build().transformerWeights());
+        assertEquals(WeightFormat.defaults(4), ExportOptions.builder(tmp, tmp.resolve("o"))
+                .precision(ExportOptions.Precision.INT4).build().transformerWeights());
+        assertEquals(new WeightFormat(4, 64, false, 1, false), ExportOptions.builder(tmp, tmp.resolve("o"))
+                .precision(ExportOptions.Precision.INT4).quantBlockSize(64).quantSymmetric(false)
+                .quantAccuracyLevel(1).quantizeEmbedding(false).build().transformerWeights());
+        for (ExportOptions.Precision p : List.of(ExportOptions.Precision.FP16, ExportOptions.Precision.BF16)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
+                    ExportOptions.builder(tmp, tmp.resolve("o")).precision(p).build());
+            assertTrue(e.getMessage().contains(p.id() + " is not supported yet")
+                    && e.getMessage().contains("fp32, int8 or int4"), e.getMessage());
+        }
+        IllegalArgumentException settings = assertThrows(IllegalArgumentException.class, () ->
+                ExportOptions.builder(tmp, tmp.resolve("o")).quantBlockSize(64).build());
+        assertTrue(settings.getMessage().contains("int8 and int4 only"), settings.getMessage());
+        IllegalArgumentException block = assertThrows(IllegalArgumentException.class, () ->
+                ExportOptions.builder(tmp, tmp.resolve("o")).precision(ExportOptions.Precision.INT8)
+                        .quantBlockSize(48).build());
+        assertTrue(block.getMessage().contains("power of two"), block.getMessage());
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () ->
+                ExportOptions.Precision.parse("int2"));
+        assertTrue(unknown.getMessage().contains("fp32, int8 or int4"), unknown.getMessage());
+    }
+
+    @Test
+    void quantizedExportsLoadAndRecordTheirQuantizationInTheManifest() throws Exception {
+        long fp32Bytes = 0;
+        for (ExportOptions.Precision p : List.of(ExportOptions.Precision.FP32, ExportOptions.Precision.INT8,
+                ExportOptions.Precision.INT4)) {
+            Path out = tmp.resolve(p.id());
+            List<String> progress = new ArrayList<>();
+            OmniGenExporter.export(ExportOptions.builder(Fixtures.model("tiny-omnigen-a"), out).precision(p)
+                    .progress(progress::add).build());
+            progress.stream().filter(l -> l.startsWith("writing")).forEach(l -> System.out.println(p.id() + ": " + l));
+            JsonNode m = new ObjectMapper().readTree(out.resolve("manifest.json").toFile());
+            assertEquals(p.id(), m.get("precision").asText());
+            if (p == ExportOptions.Precision.FP32) {
+                assertFalse(m.has("quantization"));
+                fp32Bytes = Files.size(out.resolve(OmniGenExporter.TRANSFORMER_WEIGHTS));
+            } else {
+                WeightFormat d = WeightFormat.defaults(p == ExportOptions.Precision.INT8 ? 8 : 4);
+                JsonNode q = m.get("quantization");
+                assertEquals("MatMulNBits", q.get("scheme").asText());
+                assertEquals(d.bits(), q.get("bits").asInt());
+                assertEquals(d.blockSize(), q.get("block_size").asInt());
+                assertEquals(d.symmetric(), q.get("symmetric").asBoolean());
+                assertEquals(d.accuracyLevel(), q.get("accuracy_level").asInt());
+                assertEquals("GatherBlockQuantized int" + d.bits(), q.get("embedding").asText());
+                System.out.printf("%s: transformer.weights %,d bytes (fp32 %,d)%n", p.id(),
+                        Files.size(out.resolve(OmniGenExporter.TRANSFORMER_WEIGHTS)), fp32Bytes);
+            }
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            for (JsonNode g : m.get("graphs")) {
+                try (OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+                     OrtSession s = env.createSession(out.resolve(g.get("file").asText()).toString(), so)) {
+                    assertEquals(g.get("inputs").size(), s.getNumInputs(), p.id() + " " + g.get("file").asText());
+                }
+            }
+        }
+    }
+
+    @Test
+    void commandLineTakesPrecisionAndQuantizationSettings() throws Exception {
+        Path ckpt = Fixtures.model("tiny-omnigen-a");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int fp16 = command(out, err).execute("--checkpoint", ckpt.toString(), "--out", tmp.resolve("h").toString(),
+                "--precision", "fp16");
+        assertEquals(2, fp16, err.toString());
+        assertTrue(err.toString().contains("fp16 is not supported yet"), err.toString());
+        Path model = tmp.resolve("int4");
+        err = new StringWriter();
+        int ok = command(out, err).execute("--checkpoint", ckpt.toString(), "--out", model.toString(),
+                "--precision", "int4", "--quant-block-size", "16", "--quant-asymmetric", "--quant-accuracy-level",
+                "0", "--quant-embedding", "false");
+        assertEquals(0, ok, err.toString());
+        JsonNode q = new ObjectMapper().readTree(model.resolve("manifest.json").toFile()).get("quantization");
+        assertEquals(4, q.get("bits").asInt());
+        assertEquals(16, q.get("block_size").asInt());
+        assertFalse(q.get("symmetric").asBoolean());
+        assertEquals(0, q.get("accuracy_level").asInt());
+        assertEquals("fp32", q.get("embedding").asText());
     }
 }

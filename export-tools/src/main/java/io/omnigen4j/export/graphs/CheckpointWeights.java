@@ -2,6 +2,9 @@ package io.omnigen4j.export.graphs;
 
 import io.omnigen4j.export.onnx.GraphBuilder;
 import io.omnigen4j.export.onnx.Value;
+import io.omnigen4j.export.quant.QuantScheme;
+import io.omnigen4j.export.quant.QuantizedWeight;
+import io.omnigen4j.export.quant.RowSource;
 import io.omnigen4j.export.safetensors.SafetensorsException;
 import io.omnigen4j.export.safetensors.SafetensorsFile;
 import io.omnigen4j.export.safetensors.TensorInfo;
@@ -61,12 +64,58 @@ public final class CheckpointWeights {
         return embeddingQuantized(g, ids, name, rows, cols);
     }
 
+    /**
+     * {@code com.microsoft.MatMulNBits} on rows [start, start + count) as stored (N = count, K = in): packed codes,
+     * scales and (asymmetric formats) zero points, each streamed from the checkpoint when written.
+     */
     private Value projectQuantized(GraphBuilder g, Value x, String name, long out, long in, int start, int count) {
-        throw new UnsupportedOperationException("quantized projections are not implemented yet");
+        try {
+            checked(name, new long[] {out, in});
+            QuantScheme scheme = scheme();
+            String rows = name + "[" + start + ":" + (start + count) + "]";
+            QuantizedWeight q = new QuantizedWeight(RowSource.checkpoint(file, name, start, count), scheme,
+                    QuantizedWeight.Layout.MATMUL_NBITS, file.path().getFileName() + ": " + rows);
+            String base = rows + "." + scheme.tag();
+            GraphBuilder.NodeBuilder node = g.op("MatMulNBits", GraphBuilder.MS_DOMAIN)
+                    .in(x, g.weight(base + ".B", base + ".B", q.data()),
+                            g.weight(base + ".scales", base + ".scales", q.scales()));
+            if (!scheme.symmetric()) {
+                node.in(g.weight(base + ".zero_points", base + ".zero_points", q.zeroPoints()));
+            }
+            return node.attr("K", in).attr("N", (long) count).attr("bits", (long) scheme.bits())
+                    .attr("block_size", (long) scheme.blockSize())
+                    .attr("accuracy_level", (long) format.accuracyLevel()).out();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
+    /**
+     * {@code com.microsoft.GatherBlockQuantized} (uint8 data with a {@code bits} attribute, gather axis 0,
+     * quantize axis 1): the table's rows quantized like the projections, dequantized to float32 when gathered.
+     */
     private Value embeddingQuantized(GraphBuilder g, Value ids, String name, long rows, long cols) {
-        throw new UnsupportedOperationException("quantized embeddings are not implemented yet");
+        try {
+            checked(name, new long[] {rows, cols});
+            QuantScheme scheme = scheme();
+            QuantizedWeight q = new QuantizedWeight(RowSource.checkpoint(file, name, 0, Math.toIntExact(rows)),
+                    scheme, QuantizedWeight.Layout.GATHER, file.path().getFileName() + ": " + name);
+            String base = name + "." + scheme.tag() + ".gather";
+            GraphBuilder.NodeBuilder node = g.op("GatherBlockQuantized", GraphBuilder.MS_DOMAIN)
+                    .in(g.weight(base + ".data", base + ".data", q.data()), ids,
+                            g.weight(base + ".scales", base + ".scales", q.scales()));
+            if (!scheme.symmetric()) {
+                node.in(g.weight(base + ".zero_points", base + ".zero_points", q.zeroPoints()));
+            }
+            return node.attr("gather_axis", 0L).attr("quantize_axis", 1L)
+                    .attr("block_size", (long) scheme.blockSize()).attr("bits", (long) scheme.bits()).out();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private QuantScheme scheme() {
+        return new QuantScheme(format.bits(), format.blockSize(), format.symmetric());
     }
 
     public SafetensorsFile file() {

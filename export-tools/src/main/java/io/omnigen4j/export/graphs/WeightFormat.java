@@ -27,6 +27,18 @@ public record WeightFormat(int bits, int blockSize, boolean symmetric, int accur
         }
     }
 
+    /**
+     * The export defaults for {@code bits} 8 or 4, picked from MatMulNBits measurements on a 2-core x86 CPU
+     * (ONNX Runtime 1.29; export-tools' {@code MatMulNBitsBench}, numbers in onnx-models/README.md).
+     */
+    public static WeightFormat defaults(int bits) {
+        return switch (bits) {
+            case 8 -> new WeightFormat(8, 128, true, 4, true);
+            case 4 -> new WeightFormat(4, 32, true, 4, true);
+            default -> throw new IllegalArgumentException("no quantized defaults for " + bits + " bits");
+        };
+    }
+
     public boolean quantized() {
         return bits != 0;
     }

@@ -18,6 +18,7 @@ public record ManifestModel(
         @JsonProperty("producer") String producer,
         @JsonProperty("graphs_revision") int graphsRevision,
         @JsonProperty("precision") String precision,
+        @JsonProperty("quantization") Quantization quantization,
         @JsonProperty("vae_convolution") String vaeConvolution,
         @JsonProperty("transformer") JsonNode transformerConfig,
         @JsonProperty("vae") JsonNode vaeConfig,
@@ -36,6 +37,26 @@ public record ManifestModel(
      * 3: one decoder graph (`transformer`) for prefill and steps, with `step_embed` and `step_head` around it.
      */
     public static final int GRAPHS_REVISION = 3;
+
+    /**
+     * How the transformer's weights are quantized (absent for fp32 folders): the scheme of its linear layers and
+     * what the token embedding is.
+     *
+     * @param scheme        "MatMulNBits" (ONNX Runtime contrib operator, domain com.microsoft)
+     * @param bits          8 or 4
+     * @param blockSize     weights per block along the input dimension
+     * @param symmetric     true: no zero points (code midpoint 2^(bits−1)); false: a uint8 zero point per block
+     * @param accuracyLevel MatMulNBits' accuracy_level (4: int8 compute)
+     * @param embedding     "GatherBlockQuantized int8" / "GatherBlockQuantized int4", or "fp32"
+     */
+    public record Quantization(
+            @JsonProperty("scheme") String scheme,
+            @JsonProperty("bits") int bits,
+            @JsonProperty("block_size") int blockSize,
+            @JsonProperty("symmetric") boolean symmetric,
+            @JsonProperty("accuracy_level") int accuracyLevel,
+            @JsonProperty("embedding") String embedding) {
+    }
 
     /** OmniGen's fixed architecture constants (not in config.json). */
     public record OmniGenConstants(

@@ -22,6 +22,7 @@ public record ModelManifest(
         @JsonProperty("producer") String producer,
         @JsonProperty("graphs_revision") Integer graphsRevision,
         @JsonProperty("precision") String precision,
+        @JsonProperty("quantization") Quantization quantization,
         @JsonProperty("vae_convolution") String vaeConvolution,
         @JsonProperty("transformer") TransformerConfig transformer,
         @JsonProperty("vae") VaeSettings vae,
@@ -40,6 +41,20 @@ public record ModelManifest(
      * Folders from older exporters (separate prefill and step graphs) must be exported again.
      */
     public static final int SUPPORTED_GRAPHS_REVISION = 3;
+
+    /**
+     * How the transformer's weights are quantized; null in fp32 folders (and folders from before the field). The
+     * graphs carry everything ONNX Runtime needs: this is for display and reports.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Quantization(
+            @JsonProperty("scheme") String scheme,
+            @JsonProperty("bits") int bits,
+            @JsonProperty("block_size") int blockSize,
+            @JsonProperty("symmetric") boolean symmetric,
+            @JsonProperty("accuracy_level") int accuracyLevel,
+            @JsonProperty("embedding") String embedding) {
+    }
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record TransformerConfig(
