@@ -55,6 +55,12 @@ public final class ModelSessions implements AutoCloseable {
             }
         }
         Map<String, OrtSession> sessions = new LinkedHashMap<>();
+        boolean arena = options.cpuArena().enabledFor(transformerWeightBytes(folder.manifest()));
+        if (!arena) {
+            LOG.debug("loading {} without ONNX Runtime's CPU memory arena", folder.path());
+        }
+        options = options.cpuArena() == (arena ? RuntimeOptions.CpuArena.ON : RuntimeOptions.CpuArena.OFF) ? options
+                : withArena(options, arena);
         try {
             OptimizedModelCache cache = options.optimizedModelDir() == null ? null
                     : new OptimizedModelCache(options.optimizedModelDir(), folder, options, provider, env);
@@ -71,6 +77,22 @@ public final class ModelSessions implements AutoCloseable {
             throw new OmniGenException("cannot load " + folder.path() + ": " + e.getMessage(), e);
         }
         return new ModelSessions(env, sessions, provider);
+    }
+
+    /** Bytes of the transformer's weight files (every data file of the decoder graph). */
+    public static long transformerWeightBytes(ModelManifest m) {
+        ModelManifest.Graph decoder = m.graphs().get("transformer");
+        if (decoder == null || decoder.dataFiles() == null || m.files() == null) {
+            return 0;
+        }
+        return m.files().stream().filter(f -> decoder.dataFiles().contains(f.path()))
+                .mapToLong(ModelManifest.FileEntry::bytes).sum();
+    }
+
+    private static RuntimeOptions withArena(RuntimeOptions o, boolean arena) {
+        return new RuntimeOptions(o.provider(), o.fallbackToCpu(), o.intraOpThreads(), o.optimization(),
+                o.optimizedModelDir(), o.conditionCacheEntries(),
+                arena ? RuntimeOptions.CpuArena.ON : RuntimeOptions.CpuArena.OFF);
     }
 
     /**
@@ -130,6 +152,9 @@ public final class ModelSessions implements AutoCloseable {
         try {
             if (options.intraOpThreads() > 0) {
                 so.setIntraOpNumThreads(options.intraOpThreads());
+            }
+            if (options.cpuArena() == RuntimeOptions.CpuArena.OFF) {
+                so.setCPUArenaAllocator(false);
             }
             so.setOptimizationLevel(preOptimized ? OrtSession.SessionOptions.OptLevel.NO_OPT
                     : switch (options.optimization()) {
