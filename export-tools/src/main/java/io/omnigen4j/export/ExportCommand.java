@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
- * {@code export --checkpoint DIR --out DIR [--precision fp32|int8|int4] [--quant-block-size N] [--quant-asymmetric]
+ * {@code export --checkpoint DIR --out DIR [--precision fp32|int8|int4] [--quant-block-size N] [--quant-symmetric BOOL]
  * [--quant-accuracy-level L] [--quant-embedding true|false] [--vae-convolution winograd|direct] [--force]}: the
  * exporter's command line. Also a
  * subcommand of the {@code omnigen} CLI. Errors print one line; {@code --verbose} adds the stack trace.
@@ -36,9 +36,10 @@ public final class ExportCommand implements Callable<Integer> {
                     + " 32 for int4).")
     Integer quantBlockSize;
 
-    @Option(names = "--quant-asymmetric",
-            description = "int8/int4: a zero point per block (default: symmetric blocks, no zero points).")
-    boolean quantAsymmetric;
+    @Option(names = "--quant-symmetric", paramLabel = "BOOL", arity = "1",
+            description = "int8/int4: true for symmetric blocks (no zero points), false for a zero point per block"
+                    + " (default: true for int8, false for int4).")
+    Boolean quantSymmetric;
 
     @Option(names = "--quant-accuracy-level", paramLabel = "L",
             description = "int8/int4: MatMulNBits accuracy_level, the lowest type ONNX Runtime may compute in: 0 unset,"
@@ -74,8 +75,8 @@ public final class ExportCommand implements Callable<Integer> {
             if (quantBlockSize != null) {
                 builder.quantBlockSize(quantBlockSize);
             }
-            if (quantAsymmetric) {
-                builder.quantSymmetric(false);
+            if (quantSymmetric != null) {
+                builder.quantSymmetric(quantSymmetric);
             }
             if (quantAccuracyLevel != null) {
                 builder.quantAccuracyLevel(quantAccuracyLevel);

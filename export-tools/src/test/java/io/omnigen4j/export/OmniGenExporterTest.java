@@ -151,8 +151,8 @@ class OmniGenExporterTest {
                 .precision(ExportOptions.Precision.INT8).build().transformerWeights());
         assertEquals(WeightFormat.defaults(4), ExportOptions.builder(tmp, tmp.resolve("o"))
                 .precision(ExportOptions.Precision.INT4).build().transformerWeights());
-        assertEquals(new WeightFormat(4, 64, false, 1, false), ExportOptions.builder(tmp, tmp.resolve("o"))
-                .precision(ExportOptions.Precision.INT4).quantBlockSize(64).quantSymmetric(false)
+        assertEquals(new WeightFormat(4, 64, true, 1, false), ExportOptions.builder(tmp, tmp.resolve("o"))
+                .precision(ExportOptions.Precision.INT4).quantBlockSize(64).quantSymmetric(true)
                 .quantAccuracyLevel(1).quantizeEmbedding(false).build().transformerWeights());
         for (ExportOptions.Precision p : List.of(ExportOptions.Precision.FP16, ExportOptions.Precision.BF16)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
@@ -221,13 +221,13 @@ class OmniGenExporterTest {
         Path model = tmp.resolve("int4");
         err = new StringWriter();
         int ok = command(out, err).execute("--checkpoint", ckpt.toString(), "--out", model.toString(),
-                "--precision", "int4", "--quant-block-size", "16", "--quant-asymmetric", "--quant-accuracy-level",
+                "--precision", "int4", "--quant-block-size", "16", "--quant-symmetric", "true", "--quant-accuracy-level",
                 "0", "--quant-embedding", "false");
         assertEquals(0, ok, err.toString());
         JsonNode q = new ObjectMapper().readTree(model.resolve("manifest.json").toFile()).get("quantization");
         assertEquals(4, q.get("bits").asInt());
         assertEquals(16, q.get("block_size").asInt());
-        assertFalse(q.get("symmetric").asBoolean());
+        assertTrue(q.get("symmetric").asBoolean()); // int4's default is asymmetric
         assertEquals(0, q.get("accuracy_level").asInt());
         assertEquals("fp32", q.get("embedding").asText());
     }

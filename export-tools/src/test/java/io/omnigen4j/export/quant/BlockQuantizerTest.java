@@ -219,10 +219,30 @@ class BlockQuantizerTest {
         Random rnd = new Random(5);
         int n = 600, k = 4096;
         float[] w = QuantGraphs.gaussian(rnd, n * k, 0.02);
-        QuantizedWeight all = weight(w, n, k, 4, 64, false, QuantizedWeight.Layout.MATMUL_NBITS);
+        RowSource memory = RowSource.of(w, n, k);
+        int[] widest = {0};
+        RowSource watched = new RowSource() {
+            public int rows() {
+                return n;
+            }
+
+            public int cols() {
+                return k;
+            }
+
+            public void read(int first, int count, float[] dst) throws IOException {
+                widest[0] = Math.max(widest[0], count);
+                memory.read(first, count, dst);
+            }
+        };
+        QuantizedWeight all = new QuantizedWeight(watched, new QuantScheme(4, 64, false),
+                QuantizedWeight.Layout.MATMUL_NBITS, "all");
         int[] chunks = {0};
         all.data().writeTo(c -> chunks[0]++);
+        all.scales().writeTo(c -> { });
+        all.zeroPoints().writeTo(c -> { });
         assertTrue(chunks[0] > 1, "chunks: " + chunks[0]);
+        assertEquals(256, widest[0], "rows read at a time: at most 1 Mi values");
         byte[] whole = Dequantizer.bytes(all.data());
         QuantizedWeight tail = new QuantizedWeight(RowSource.of(Arrays.copyOfRange(w, 599 * k, n * k), 1, k),
                 all.scheme(), QuantizedWeight.Layout.MATMUL_NBITS, "tail");

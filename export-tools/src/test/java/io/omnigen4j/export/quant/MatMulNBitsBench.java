@@ -16,19 +16,31 @@ import java.util.Random;
 /**
  * Benchmark (not a unit test): ONNX Runtime's MatMulNBits against a float32 MatMul on random weights (normal,
  * std 0.02) and inputs (normal, std 1), per shape, thread count and quantization variant. Prints one line per
- * configuration: median milliseconds per call after warm-up, and the output error against the float32 MatMul as
- * max|Δ| / max|y| and mean|Δ| / mean|y|; plus session creation time and the RSS growth it caused.
+ * configuration: median and minimum milliseconds per call after warm-up (variants measured round-robin, so load
+ * from other processes spreads evenly), the output error against the float32 MatMul as max|Δ| / max|y| and
+ * mean|Δ| / mean|y|, session creation time and the RSS growth it caused, and the Java build time of the graph
+ * (quantization + serialisation).
  *
  * <pre>
  * java -cp CLASSPATH io.omnigen4j.export.quant.MatMulNBitsBench [--shapes 3072x3072,3072x8192,8192x3072]
  *      [--m 514,100] [--threads 1,2] [--variants q8b128s0,q4b32a4,...|all] [--runs 5] [--warmup 2]
  * </pre>
+ * {@code --rss KxN M THREADS VARIANT...} instead starts one JVM per variant and prints how much the process's RSS
+ * grows when the session is created and when it first runs (the graph bytes are built and the heap settled before).
  * A variant is the {@link QuantScheme#tag()} followed by the accuracy level: {@code q8b128s4} = int8, blocks of
  * 128, symmetric, accuracy_level 4.
  */
 public final class MatMulNBitsBench {
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("--rss")) {
+            rss(args);
+            return;
+        }
+        if (args.length > 0 && args[0].equals("--rss-child")) {
+            rssChild(args);
+            return;
+        }
         List<int[]> shapes = new ArrayList<>();
         int[] ms = {514, 100};
         int[] threads = {1, 2};
@@ -56,52 +68,109 @@ public final class MatMulNBitsBench {
             shapes = List.of(new int[] {3072, 3072}, new int[] {3072, 8192}, new int[] {8192, 3072});
         }
         int maxM = Arrays.stream(ms).max().orElseThrow();
-        System.out.printf("%-10s %-10s %3s %4s %9s %10s %10s %9s %8s%n", "KxN", "variant", "thr", "M", "ms/call",
-                "maxrel", "meanrel", "load ms", "RSS MB");
+        System.out.printf("%-10s %-9s %3s %4s %9s %9s %10s %10s %8s %8s %9s%n", "KxN", "variant", "thr", "M",
+                "med ms", "min ms", "maxrel", "meanrel", "load ms", "RSS MB", "build ms");
         for (int[] kn : shapes) {
             int k = kn[0];
             int n = kn[1];
             Random rnd = new Random(42L * k + n);
             float[] w = QuantGraphs.gaussian(rnd, n * k, 0.02);
             float[] x = QuantGraphs.gaussian(rnd, maxM * k, 1.0);
-            // float32 reference outputs (per thread count the same values; computed once with the widest M)
-            float[][] ref = new float[ms.length][];
             List<String> all = new ArrayList<>();
             all.add("fp32");
             all.addAll(variants);
-            for (String variant : all) {
-                byte[] model = variant.equals("fp32") ? QuantGraphs.matMul(w, n, k)
-                        : QuantGraphs.matMulNBits(new QuantizedWeight(RowSource.of(w, n, k), scheme(variant),
-                        QuantizedWeight.Layout.MATMUL_NBITS, "bench"), level(variant), 2);
-                for (int t : threads) {
-                    long rss0 = rssKb();
-                    long l0 = System.nanoTime();
-                    try (OrtSession s = QuantGraphs.session(model, t)) {
-                        double loadMs = (System.nanoTime() - l0) / 1e6;
-                        long rss = rssKb() - rss0;
-                        for (int mi = 0; mi < ms.length; mi++) {
-                            int m = ms[mi];
-                            float[] xm = Arrays.copyOf(x, m * k);
-                            float[] y = null;
-                            double[] times = new double[runs];
-                            for (int r = 0; r < warmup + runs; r++) {
+            double[] buildMs = new double[all.size()];
+            for (int t : threads) {
+                OrtSession[] sessions = new OrtSession[all.size()];
+                double[] loadMs = new double[all.size()];
+                double[] rssMb = new double[all.size()];
+                try {
+                    for (int v = 0; v < all.size(); v++) {
+                        // "build ms": Java quantization (three streamed passes) + serialisation of the graph
+                        long b0 = System.nanoTime();
+                        byte[] model = model(all.get(v), w, n, k);
+                        buildMs[v] = (System.nanoTime() - b0) / 1e6;
+                        long rss0 = rssKb();
+                        long l0 = System.nanoTime();
+                        sessions[v] = QuantGraphs.session(model, t);
+                        loadMs[v] = (System.nanoTime() - l0) / 1e6;
+                        rssMb[v] = (rssKb() - rss0) / 1024.0;
+                    }
+                    for (int m : ms) {
+                        float[] xm = Arrays.copyOf(x, m * k);
+                        float[][] outs = new float[all.size()][];
+                        double[][] times = new double[all.size()][runs];
+                        // Round-robin over the variants so load from other processes spreads over all of them.
+                        for (int r = -warmup; r < runs; r++) {
+                            for (int v = 0; v < all.size(); v++) {
                                 long t0 = System.nanoTime();
-                                y = run(s, xm, m, k);
-                                if (r >= warmup) {
-                                    times[r - warmup] = (System.nanoTime() - t0) / 1e6;
+                                outs[v] = run(sessions[v], xm, m, k);
+                                if (r >= 0) {
+                                    times[v][r] = (System.nanoTime() - t0) / 1e6;
                                 }
                             }
-                            Arrays.sort(times);
-                            if (ref[mi] == null) {
-                                ref[mi] = y;
-                            }
-                            double[] err = errors(y, ref[mi]);
-                            System.out.printf("%-10s %-10s %3d %4d %9.2f %10.2e %10.2e %9.1f %8.1f%n", k + "x" + n,
-                                    variant, t, m, times[runs / 2], err[0], err[1], loadMs, rss / 1024.0);
+                        }
+                        for (int v = 0; v < all.size(); v++) {
+                            Arrays.sort(times[v]);
+                            double[] err = errors(outs[v], outs[0]);
+                            System.out.printf("%-10s %-9s %3d %4d %9.2f %9.2f %10.2e %10.2e %8.1f %8.1f %9.1f%n",
+                                    k + "x" + n, all.get(v), t, m, times[v][runs / 2], times[v][0], err[0], err[1],
+                                    loadMs[v], rssMb[v], buildMs[v]);
+                        }
+                    }
+                } finally {
+                    for (OrtSession s : sessions) {
+                        if (s != null) {
+                            s.close();
                         }
                     }
                 }
             }
+        }
+    }
+
+    static byte[] model(String variant, float[] w, int n, int k) throws java.io.IOException {
+        return variant.equals("fp32") ? QuantGraphs.matMul(w, n, k)
+                : QuantGraphs.matMulNBits(new QuantizedWeight(RowSource.of(w, n, k), scheme(variant),
+                QuantizedWeight.Layout.MATMUL_NBITS, "bench"), level(variant), 2);
+    }
+
+    private static void rss(String[] args) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        System.out.printf("%-10s %-9s %4s %3s %12s %12s %9s%n", "KxN", "variant", "M", "thr", "session MB",
+                "1st run MB", "load ms");
+        for (int i = 4; i < args.length; i++) {
+            Process p = new ProcessBuilder(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
+                    MatMulNBitsBench.class.getName(), "--rss-child", args[1], args[2], args[3], args[i])
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            p.waitFor();
+            System.out.println(out.lines().filter(l -> !l.startsWith("SLF4J")).reduce("", (a, b) -> b));
+        }
+    }
+
+    private static void rssChild(String[] args) throws Exception {
+        String[] kn = args[1].split("x");
+        int k = Integer.parseInt(kn[0]);
+        int n = Integer.parseInt(kn[1]);
+        int m = Integer.parseInt(args[2]);
+        int threads = Integer.parseInt(args[3]);
+        String variant = args[4];
+        Random rnd = new Random(1);
+        byte[] model = model(variant, QuantGraphs.gaussian(rnd, n * k, 0.02), n, k);
+        float[] x = QuantGraphs.gaussian(rnd, m * k, 1.0);
+        OrtEnvironment.getEnvironment();
+        System.gc();
+        Thread.sleep(200);
+        long r0 = rssKb();
+        long l0 = System.nanoTime();
+        try (OrtSession s = QuantGraphs.session(model, threads)) {
+            double loadMs = (System.nanoTime() - l0) / 1e6;
+            long r1 = rssKb();
+            run(s, x, m, k);
+            long r2 = rssKb();
+            System.out.printf("%-10s %-9s %4d %3d %12.1f %12.1f %9.1f%n", args[1], variant, m, threads,
+                    (r1 - r0) / 1024.0, (r2 - r1) / 1024.0, loadMs);
         }
     }
 
