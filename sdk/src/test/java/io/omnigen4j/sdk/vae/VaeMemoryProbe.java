@@ -24,9 +24,11 @@ import java.util.SplittableRandom;
  * <pre>
  *   gen DIR                                  SDXL-width VAE (bench spec) + tiny transformer, exported to
  *                                            DIR/winograd and DIR/direct
- *   run MODEL decode|encode SIZE TILE [RUNS] one session of the VAE graph, RUNS runs (default 2) on a SIZE×SIZE
- *                                            image, TILE pixels per tile (0 = untiled); prints load and run times and
- *                                            VmHWM / VmRSS
+ *   run MODEL decode|encode SIZE TILE [RUNS [THREADS]]
+ *                                            one session of the VAE graph, RUNS runs (default 2) on a SIZE×SIZE
+ *                                            image, TILE pixels per tile (0 = untiled), THREADS intra-op threads (0 =
+ *                                            ONNX Runtime's default); prints load time, wall and process CPU seconds
+ *                                            per run, VmHWM and VmRSS
  * </pre>
  */
 public final class VaeMemoryProbe {
@@ -39,7 +41,7 @@ public final class VaeMemoryProbe {
             gen(Path.of(args[1]));
         } else {
             run(Path.of(args[1]), args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]),
-                    args.length > 5 ? Integer.parseInt(args[5]) : 2);
+                    args.length > 5 ? Integer.parseInt(args[5]) : 2, args.length > 6 ? Integer.parseInt(args[6]) : 0);
         }
     }
 
@@ -52,7 +54,7 @@ public final class VaeMemoryProbe {
         }
     }
 
-    private static void run(Path model, String what, int size, int tile, int runs) throws Exception {
+    private static void run(Path model, String what, int size, int tile, int runs, int threads) throws Exception {
         boolean decode = what.equals("decode");
         String graph = decode ? "vae_decoder" : "vae_encoder";
         String input = decode ? "latents" : "pixels";
@@ -63,6 +65,9 @@ public final class VaeMemoryProbe {
         long t0 = System.nanoTime();
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (threads > 0) {
+                so.setIntraOpNumThreads(threads);
+            }
             try (OrtSession s = env.createSession(ModelFolder.open(model).graph(graph).toString(), so)) {
                 double load = (System.nanoTime() - t0) / 1e9;
                 TiledVae vae = new TiledVae(tile == 0 ? VaeTiling.NEVER : VaeTiling.ALWAYS, tile == 0 ? 8192 : tile, f);
@@ -73,20 +78,24 @@ public final class VaeMemoryProbe {
                         return Nchw.of(o.getFloatBuffer().array(), o.getInfo().getShape());
                     }
                 };
-                StringBuilder times = new StringBuilder();
+                StringBuilder times = new StringBuilder(), cpu = new StringBuilder();
+                var os = (com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
                 double checksum = 0;
                 for (int k = 0; k < runs; k++) {
-                    long t1 = System.nanoTime();
+                    long t1 = System.nanoTime(), c1 = os.getProcessCpuTime();
                     Nchw y = decode ? vae.decode(x, runner) : vae.encode(x, runner);
                     times.append(String.format(" %.2f", (System.nanoTime() - t1) / 1e9));
+                    cpu.append(String.format(" %.2f", (os.getProcessCpuTime() - c1) / 1e9));
                     checksum = 0;
                     for (float v : y.data()) {
                         checksum += v;
                     }
                 }
                 int tiles = decode ? vae.decodeRuns(size / f, size / f) : vae.encodeRuns(size, size);
-                System.out.printf("%s %s %d tile %d (%d runs/image): load %.2f s, runs%s s, %s, checksum %.6g%n",
-                        model.getFileName(), what, size, tile, tiles, load, times, memory(), checksum);
+                System.out.printf("%s %s %d tile %d (%d runs/image, %d threads): load %.2f s, runs%s s (cpu%s s), %s,"
+                        + " checksum %.6g%n", model.getFileName(), what, size, tile, tiles, threads, load, times, cpu,
+                        memory(), checksum);
             }
         }
     }
