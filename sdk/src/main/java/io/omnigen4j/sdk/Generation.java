@@ -24,6 +24,8 @@ import io.omnigen4j.sdk.sampling.Guidance;
 import io.omnigen4j.sdk.sampling.LatentCodec;
 import io.omnigen4j.sdk.sampling.NoiseSource;
 import io.omnigen4j.sdk.sampling.SeededNoiseSource;
+import io.omnigen4j.sdk.vae.Nchw;
+import io.omnigen4j.sdk.vae.TiledVae;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -353,11 +355,8 @@ final class Generation {
         LatentCodec codec = model.latentCodec();
         float[] decIn = new float[per];
         codec.toDecoderInput(z, decIn);
-        float[] pixels;
-        try (Scope s = new Scope()) {
-            OrtSession.Result r = s.run("vae_decoder", Map.of("latents", s.floats(decIn, toLong(zShape))));
-            pixels = ((OnnxTensor) r.get(0)).getFloatBuffer().array();
-        }
+        float[] pixels = model.tiledVae().decode(Nchw.of(decIn, toLong(zShape)),
+                x -> vae("vae_decoder", "latents", x)).data();
         float[] decoderOutput = observing ? pixels.clone() : null;
         LatentCodec.toUnitRange(pixels, pixels);
         if (observing) {
@@ -384,12 +383,10 @@ final class Generation {
         float[] moments = this.moments.get(img);
         long[] mShape = momentShapes.get(img);
         if (moments == null) {
-            try (Scope s = new Scope()) {
-                OrtSession.Result r = s.run("vae_encoder", Map.of("pixels", s.floats(img.pixels(), img.shape())));
-                OnnxTensor mt = (OnnxTensor) r.get(0);
-                mShape = mt.getInfo().getShape();
-                moments = mt.getFloatBuffer().array();
-            }
+            Nchw mt = model.tiledVae().encode(Nchw.of(img.pixels(), img.shape()),
+                    x -> vae("vae_encoder", "pixels", x));
+            mShape = mt.shape();
+            moments = mt.data();
             this.moments.put(img, moments);
             momentShapes.put(img, mShape);
         } else if (observing) {
@@ -405,6 +402,14 @@ final class Generation {
             OrtSession.Result r = s.run("image_embed", Map.of("latents", s.floats(latent, new long[] {1, lc, h, w}),
                     "pos_index", s.longs(pos, new long[] {pos.length})));
             return ((OnnxTensor) r.get(0)).getFloatBuffer().array();
+        }
+    }
+
+    /** One run of a VAE graph (single input and output) on the whole input or one tile of it ({@link TiledVae}). */
+    private Nchw vae(String graph, String input, Nchw x) throws OrtException {
+        try (Scope s = new Scope()) {
+            OnnxTensor out = (OnnxTensor) s.run(graph, Map.of(input, s.floats(x.data(), x.shape()))).get(0);
+            return Nchw.of(out.getFloatBuffer().array(), out.getInfo().getShape());
         }
     }
 

@@ -8,6 +8,7 @@ import io.omnigen4j.sdk.runtime.ExecutionProvider;
 import io.omnigen4j.sdk.runtime.ModelSessions;
 import io.omnigen4j.sdk.runtime.RuntimeOptions;
 import io.omnigen4j.sdk.sampling.LatentCodec;
+import io.omnigen4j.sdk.vae.TiledVae;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -49,6 +50,7 @@ public final class OmniGen implements AutoCloseable {
     private final RotaryTables rotary;
     private final LatentCodec latentCodec;
     private final ConditionCache conditionCache;
+    private final TiledVae tiledVae;
     /** Cancelled by {@link #close()}: stops the generations in flight. */
     private final CancellationToken closing = new CancellationToken();
     private final Object lifecycle = new Object();
@@ -56,9 +58,11 @@ public final class OmniGen implements AutoCloseable {
     private int active;
     private boolean closed;
 
-    private OmniGen(ModelFolder folder, ModelSessions sessions, PromptTokenizer tokenizer, int conditionCacheEntries) {
+    private OmniGen(ModelFolder folder, ModelSessions sessions, PromptTokenizer tokenizer, RuntimeOptions options) {
         this.folder = folder;
-        this.conditionCache = new ConditionCache(conditionCacheEntries);
+        this.conditionCache = new ConditionCache(options.conditionCacheEntries());
+        this.tiledVae = new TiledVae(options.vaeTiling(), options.vaeTileSize(folder.manifest().vaeConvolution()),
+                folder.manifest().omnigen().vaeDownscale());
         this.sessions = sessions;
         this.tokenizer = tokenizer;
         ModelManifest.TransformerConfig t = folder.manifest().transformer();
@@ -85,7 +89,7 @@ public final class OmniGen implements AutoCloseable {
             throw new OmniGenException("cannot load the tokenizer " + folder.tokenizerFile() + ": " + e.getMessage(), e);
         }
         try {
-            return new OmniGen(folder, ModelSessions.open(folder, options), tok, options.conditionCacheEntries());
+            return new OmniGen(folder, ModelSessions.open(folder, options), tok, options);
         } catch (OmniGenException | RuntimeException e) {
             tok.close();
             throw e;
@@ -141,6 +145,11 @@ public final class OmniGen implements AutoCloseable {
 
     LatentCodec latentCodec() {
         return latentCodec;
+    }
+
+    /** The VAE tiling of {@link RuntimeOptions#vaeTiling()} for this model's downscale factor. */
+    TiledVae tiledVae() {
+        return tiledVae;
     }
 
     ConditionCache conditionCache() {

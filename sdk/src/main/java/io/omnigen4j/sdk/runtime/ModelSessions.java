@@ -91,7 +91,7 @@ public final class ModelSessions implements AutoCloseable {
 
     private static RuntimeOptions withArena(RuntimeOptions o, boolean arena) {
         return new RuntimeOptions(o.provider(), o.fallbackToCpu(), o.intraOpThreads(), o.optimization(),
-                o.optimizedModelDir(), o.conditionCacheEntries(),
+                o.optimizedModelDir(), o.conditionCacheEntries(), o.vaeTiling(), o.vaeTileSize(),
                 arena ? RuntimeOptions.CpuArena.ON : RuntimeOptions.CpuArena.OFF);
     }
 

@@ -1,5 +1,8 @@
 package io.omnigen4j.sdk.runtime;
 
+import io.omnigen4j.sdk.vae.TiledVae;
+import io.omnigen4j.sdk.vae.VaeTiling;
+
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -23,13 +26,31 @@ import java.util.Objects;
  *                          factors equal an earlier call's (the negative prompt of every call; one prompt with
  *                          several seeds) reuses that call's prefill. Bit-identical results; each entry holds
  *                          about 0.8 MB of native memory per condition token for the real model
+ * @param vaeTiling         when the VAE decodes the output and encodes input images in overlapping tiles instead of
+ *                          in one graph run ({@link TiledVae}, with diffusers' {@code enable_tiling()} arithmetic),
+ *                          which bounds the VAE's working memory by the tile instead of the image.
+ *                          {@link VaeTiling#AUTO} (default) tiles only images of more than
+ *                          {@value TiledVae#AUTO_MAX_UNTILED_PIXELS} pixels (512 × 512) that exceed one tile, so
+ *                          every size up to 512 × 512 runs untiled, bit-identical to {@link VaeTiling#NEVER};
+ *                          {@link VaeTiling#ALWAYS} tiles every image larger than one tile. Tiled results are close
+ *                          to the untiled ones but not bit-identical: each tile's GroupNorms and mid-block attention
+ *                          see only that tile
+ * @param vaeTileSize       VAE tile side in pixels: 0 (default) chooses by the model's VAE convolution form,
+ *                          {@value Builder#WINOGRAD_VAE_TILE_SIZE} for Winograd graphs and
+ *                          {@value Builder#DIRECT_VAE_TILE_SIZE} for direct ones (see {@link #vaeTileSize(String)});
+ *                          otherwise a multiple of {@value Builder#VAE_TILE_SIZE_MULTIPLE} from
+ *                          {@value Builder#MIN_VAE_TILE_SIZE} to {@value Builder#MAX_VAE_TILE_SIZE}. Neighbouring
+ *                          tiles overlap by a quarter. The VAE's peak memory follows the tile, not the image
+ *                          (measured on the SDXL-width VAE, 1024 × 1024 decode: about 1.7 GiB peak RSS with 256-px
+ *                          Winograd tiles and 2.4 GiB with 512-px direct tiles, against 7.3 GiB untiled direct;
+ *                          README, "VAE tiling"); smaller tiles need more graph runs and blend over shorter seams
  * @param cpuArena          whether sessions keep ONNX Runtime's CPU memory arena ({@link CpuArena}; default
  *                          {@link CpuArena#AUTO}: off for models whose transformer weights exceed
  *                          {@value Builder#LARGE_MODEL_BYTES} bytes, on otherwise)
  */
 public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, int intraOpThreads,
                              Optimization optimization, Path optimizedModelDir, int conditionCacheEntries,
-                             CpuArena cpuArena) {
+                             VaeTiling vaeTiling, int vaeTileSize, CpuArena cpuArena) {
 
     public enum Optimization { NONE, BASIC, EXTENDED, ALL }
 
@@ -59,6 +80,19 @@ public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, 
         return builder().build();
     }
 
+    /**
+     * The VAE tile side in pixels for a model whose manifest names this VAE convolution form ({@code "winograd"} or
+     * {@code "direct"}; older exports name none and are direct): {@link #vaeTileSize()} when set, otherwise
+     * {@value Builder#WINOGRAD_VAE_TILE_SIZE} for Winograd graphs (about twice the working memory per pixel) and
+     * {@value Builder#DIRECT_VAE_TILE_SIZE} for direct ones.
+     */
+    public int vaeTileSize(String vaeConvolution) {
+        if (vaeTileSize != Builder.AUTO_VAE_TILE_SIZE) {
+            return vaeTileSize;
+        }
+        return "winograd".equals(vaeConvolution) ? Builder.WINOGRAD_VAE_TILE_SIZE : Builder.DIRECT_VAE_TILE_SIZE;
+    }
+
     public static Builder builder() {
         return new Builder();
     }
@@ -71,11 +105,26 @@ public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, 
         private Path optimizedModelDir;
         private int conditionCacheEntries = DEFAULT_CONDITION_CACHE_ENTRIES;
         private CpuArena cpuArena = CpuArena.AUTO;
+        private VaeTiling vaeTiling = VaeTiling.AUTO;
+        private int vaeTileSize = AUTO_VAE_TILE_SIZE;
 
         public static final int DEFAULT_CONDITION_CACHE_ENTRIES = 4;
         /** 2 GiB: above this much transformer weight, {@link CpuArena#AUTO} turns the arena off. */
         public static final long LARGE_MODEL_BYTES = 2L << 30;
         public static final int MAX_CONDITION_CACHE_ENTRIES = 1024;
+        /** {@link #vaeTileSize(int)} 0: the tile side follows the model's VAE convolution form. */
+        public static final int AUTO_VAE_TILE_SIZE = 0;
+        /**
+         * Automatic tile side for Winograd VAE graphs: the largest measured size that keeps a 1024 × 1024 decode of
+         * the SDXL-width VAE under 2.5 GiB peak RSS (320-px tiles took 2.6 GiB, 512-px ones 5.3 GiB).
+         */
+        public static final int WINOGRAD_VAE_TILE_SIZE = 256;
+        /** Automatic tile side for direct-convolution VAE graphs (1024 × 1024 decode: 2.35 GiB peak RSS). */
+        public static final int DIRECT_VAE_TILE_SIZE = 512;
+        /** VAE tile sides are multiples of this: a quarter tile (the overlap) must be whole 8-pixel latent cells. */
+        public static final int VAE_TILE_SIZE_MULTIPLE = 32;
+        public static final int MIN_VAE_TILE_SIZE = 128;
+        public static final int MAX_VAE_TILE_SIZE = 4096;
 
         public Builder provider(ExecutionProvider p) {
             this.provider = Objects.requireNonNull(p, "provider");
@@ -112,6 +161,18 @@ public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, 
             return this;
         }
 
+        /** When the VAE runs in tiles (default {@link VaeTiling#AUTO}). */
+        public Builder vaeTiling(VaeTiling t) {
+            this.vaeTiling = Objects.requireNonNull(t, "vaeTiling");
+            return this;
+        }
+
+        /** VAE tile side in pixels, or {@value #AUTO_VAE_TILE_SIZE} (default) to choose by the model's graphs. */
+        public Builder vaeTileSize(int pixels) {
+            this.vaeTileSize = pixels;
+            return this;
+        }
+
         public RuntimeOptions build() {
             if (conditionCacheEntries < 0 || conditionCacheEntries > MAX_CONDITION_CACHE_ENTRIES) {
                 throw new IllegalArgumentException("conditionCacheEntries must be between 0 (off) and "
@@ -120,8 +181,14 @@ public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, 
             if (intraOpThreads < 0) {
                 throw new IllegalArgumentException("intraOpThreads must be ≥ 0 (0 = all cores), got " + intraOpThreads);
             }
+            if (vaeTileSize != AUTO_VAE_TILE_SIZE && (vaeTileSize < MIN_VAE_TILE_SIZE
+                    || vaeTileSize > MAX_VAE_TILE_SIZE || vaeTileSize % VAE_TILE_SIZE_MULTIPLE != 0)) {
+                throw new IllegalArgumentException("vaeTileSize must be 0 (automatic) or a multiple of "
+                        + VAE_TILE_SIZE_MULTIPLE + " pixels between " + MIN_VAE_TILE_SIZE + " and " + MAX_VAE_TILE_SIZE
+                        + " (the quarter-tile overlap must be whole 8-pixel latent cells), got " + vaeTileSize);
+            }
             return new RuntimeOptions(provider, fallbackToCpu, intraOpThreads, optimization, optimizedModelDir,
-                    conditionCacheEntries, cpuArena);
+                    conditionCacheEntries, vaeTiling, vaeTileSize, cpuArena);
         }
     }
 }
