@@ -16,6 +16,7 @@ import io.omnigen4j.sdk.prompt.ImageTagParser;
 import io.omnigen4j.sdk.prompt.PromptException;
 import io.omnigen4j.sdk.runtime.ExecutionProvider;
 import io.omnigen4j.sdk.runtime.RuntimeOptions;
+import io.omnigen4j.sdk.vae.VaeTiling;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -119,6 +120,22 @@ final class GenerateCommand implements Callable<Integer>, OmniGenCli.Verbose {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
             description = "Threads per graph run; 0 = all cores. Default: ${DEFAULT-VALUE}.")
     int threads;
+
+    @Option(names = "--vae-tiling", paramLabel = "MODE", defaultValue = "auto",
+            description = "VAE in overlapping tiles: auto (images over 512×512), always or never. Bounds the VAE's"
+                    + " memory at large sizes; tiled results are close to, not identical with, untiled ones."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String vaeTiling;
+
+    @Option(names = "--vae-tile-size", paramLabel = "PX", defaultValue = "0",
+            description = "VAE tile side in pixels (multiple of 32, 128–4096); 0 chooses by the model's VAE form."
+                    + " Default: ${DEFAULT-VALUE}.")
+    int vaeTileSize;
+
+    @Option(names = "--cpu-arena", paramLabel = "MODE", defaultValue = "auto",
+            description = "ONNX Runtime's CPU memory arena: auto (off for models with over 2 GiB of transformer"
+                    + " weights), on (faster repeated runs, holds peak memory) or off. Default: ${DEFAULT-VALUE}.")
+    String cpuArena;
 
     @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
             description = "auto (a bar on a terminal, nothing otherwise), bar, lines or none. Default: ${DEFAULT-VALUE}.")
@@ -249,7 +266,27 @@ final class GenerateCommand implements Callable<Integer>, OmniGenCli.Verbose {
         if (threads < 0) {
             throw CliException.usage("--threads must be 0 (all cores) or more, got " + threads);
         }
-        return RuntimeOptions.builder().provider(ep).fallbackToCpu(cpuFallback).intraOpThreads(threads).build();
+        try {
+            return RuntimeOptions.builder().provider(ep).fallbackToCpu(cpuFallback).intraOpThreads(threads)
+                    .vaeTiling(choice("--vae-tiling", vaeTiling, VaeTiling.class))
+                    .vaeTileSize(vaeTileSize)
+                    .cpuArena(choice("--cpu-arena", cpuArena, RuntimeOptions.CpuArena.class))
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(e.getMessage().replace("vaeTileSize", "--vae-tile-size"), e);
+        }
+    }
+
+    /** An enum option given in any case; the message lists the choices. */
+    private static <E extends Enum<E>> E choice(String option, String value, Class<E> type) throws CliException {
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equalsIgnoreCase(value)) {
+                return e;
+            }
+        }
+        throw CliException.usage(option + ": unknown value '" + value + "'; use one of "
+                + java.util.Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase(java.util.Locale.ROOT))
+                .collect(java.util.stream.Collectors.joining(", ")));
     }
 
     private List<RgbImage> readImages() throws CliException {

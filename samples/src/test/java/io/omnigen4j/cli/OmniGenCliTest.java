@@ -192,6 +192,9 @@ class OmniGenCliTest {
         run("generate", "--prompt", "x", "--steps", "0", "--out", dir.resolve("a.png").toString())
                 .assertOneLineError(2, "--steps");
         run("frobnicate").assertOneLineError(2, "frobnicate");
+        run("generate", "--prompt", "x", "--vae-tiling", "sideways").assertOneLineError(2, "auto, always, never");
+        run("generate", "--prompt", "x", "--cpu-arena", "maybe").assertOneLineError(2, "auto, on, off");
+        run("generate", "--prompt", "x", "--vae-tile-size", "100").assertOneLineError(2, "--vae-tile-size");
     }
 
     @Test
