@@ -45,8 +45,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One generate call, top to bottom: check the request against the model → preprocess → tokenize and collate →
- * VAE-encode input images → prefill the condition K/V once per forward group → denoise (step graph per group,
- * guidance, Euler) → decode. Every request error that can be found without running a graph (tags, output size,
+ * VAE-encode input images → prefill the condition K/V once per forward group → denoise (step_embed, decoder and
+ * step_head per group, guidance, Euler) → decode. Every request error that can be found without running a graph (tags, output size,
  * input-image size, prompt length) is raised before the first ONNX Runtime call.
  *
  * <p>Owns every native resource it creates (run options, tensors, run results) and closes them all, also on
@@ -132,8 +132,9 @@ final class Generation {
         /**
          * Step inputs and output that stay in place for the whole loop: ONNX Runtime reads the latents and
          * timestep straight from these direct buffers and writes the velocity into {@code velocity} (CPU: no
-         * tensor creation or copy per step). {@code stepInputs} holds every input; the K/V entries are the
-         * prefill's own output tensors, re-bound only when the cache changes (KV cache off).
+         * tensor creation or copy per step). {@code stepInputs} holds the decoder's inputs (the step's new-token
+         * embeddings are added per step); the K/V entries are the prefill's own output tensors, re-bound only when
+         * the cache changes (KV cache off).
          */
         FloatBuffer latents, timestep, velocity;
         OnnxTensor latentsTensor, timestepTensor, velocityTensor;
