@@ -219,8 +219,8 @@ final class StageTable {
         }
     }
 
-    /** The recorded 8-bit output image(s) against the SDK's, with the uint8 rule (≤ 1 level on ≥ 99 %, never > 2). */
-    void uint8Image(String name, byte[] actual, int[] shape) {
+    /** The recorded 8-bit output image(s) against the SDK's, with {@code rule}. */
+    void uint8Image(String name, byte[] actual, int[] shape, Uint8Rule rule) {
         if (!take(name)) {
             return;
         }
@@ -233,33 +233,15 @@ final class StageTable {
             if (!shapeOk(name, info, shape, actual.length)) {
                 return;
             }
-            add(uint8Rule(name, actual, recorded.bytes(name)));
+            add(rule.judge(name, actual, recorded.bytes(name)));
         } catch (Exception e) {
             fail(name, "cannot compare: " + e.getMessage());
         }
     }
 
-    /** The uint8 rule on two equally long HWC byte arrays. */
+    /** The float32 uint8 rule (≤ 1 level on ≥ 99 %, never > 2) on two equally long HWC byte arrays. */
     static StageResult uint8Rule(String name, byte[] actual, byte[] ref) {
-        int max = 0;
-        int one = 0;
-        int over1 = 0;
-        for (int i = 0; i < ref.length; i++) {
-            int d = Math.abs((actual[i] & 0xFF) - (ref[i] & 0xFF));
-            max = Math.max(max, d);
-            if (d == 1) {
-                one++;
-            } else if (d > 1) {
-                over1++;
-            }
-        }
-        double share = ref.length == 0 ? 0 : (double) over1 / ref.length;
-        String measured = String.format(Locale.ROOT, "of %d values %d differ by 1 level, %d (%.2f%%) by more",
-                ref.length, one, over1, 100 * share);
-        boolean ok = max <= Tolerances.UINT8_MAX_LEVELS && share <= Tolerances.UINT8_MAX_SHARE_OVER_ONE;
-        return new StageResult(name, (double) max, Tolerances.UINT8_LABEL, ok ? Status.PASS : Status.FAIL,
-                ok ? measured : measured + (max > Tolerances.UINT8_MAX_LEVELS ? "; max difference " + max
-                        + " levels exceeds " + Tolerances.UINT8_MAX_LEVELS : ""));
+        return Tolerances.UINT8.judge(name, actual, ref);
     }
 
     private boolean shapeOk(String name, TensorInfo info, int[] shape, int actualLength) {

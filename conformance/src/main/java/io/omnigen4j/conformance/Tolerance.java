@@ -27,8 +27,12 @@ public record Tolerance(double atol, double rtol, String label) {
         return d <= bound(reference);
     }
 
+    /** Small one-digit bounds as {@code 2e-4}; others (the quantized bounds) plainly, e.g. {@code 0.64}, {@code 13}. */
     private static String fmt(double v) {
         String s = String.format(java.util.Locale.ROOT, "%.0e", v);
-        return s.replace("e-0", "e-").replace("e+0", "e");
+        if (v < 1e-2 && Double.parseDouble(s) == v) {
+            return s.replace("e-0", "e-").replace("e+0", "e");
+        }
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
     }
 }

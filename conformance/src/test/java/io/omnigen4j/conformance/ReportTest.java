@@ -69,11 +69,65 @@ class ReportTest {
     }
 
     @Test
+    void worstPerStageGroupsIndexedStagesAndStatesThePrecision() throws Exception {
+        CaseResult a = new CaseResult("a", "m", List.of(
+                new StageResult("step.0.raw.0", 0.1, "0.64", Status.PASS, ""),
+                new StageResult("step.0.raw.1", 0.3, "0.64", Status.PASS, ""),
+                new StageResult("branches", null, "exact", Status.PASS, "")), 1);
+        CaseResult b = new CaseResult("b", "m", List.of(
+                new StageResult("step.2.raw.1", 0.2, "0.64", Status.PASS, ""),
+                new StageResult("latents.final", 2.0, "1.7", Status.FAIL, "too far")), 1);
+        Report r = new Report(Path.of("fx"), 0, io.omnigen4j.export.ExportOptions.Precision.INT8, List.of(a, b));
+        assertEquals("step.*.raw.*", Report.kind("step.12.raw.3"));
+        assertEquals("image.png.*", Report.kind("image.png.0"));
+        assertEquals("case.json.tensors", Report.kind("case.json.tensors"));
+        List<Report.Worst> w = r.worstPerStage();
+        assertEquals(List.of("step.*.raw.*", "latents.final"), w.stream().map(Report.Worst::stage).toList());
+        assertEquals(new Report.Worst("step.*.raw.*", 3, 0, 0.3, "0.64", "a", "step.0.raw.1"), w.get(0));
+        assertEquals(1, w.get(1).failed());
+
+        String t = r.toTable();
+        assertTrue(t.contains("\nPrecision int8 "), t);
+        assertTrue(t.lines().anyMatch(l -> l.matches("step\\.\\*\\.raw\\.\\*\\s+3\\s+3\\.000e-01\\s+0\\.64\\s+0\\s+a step\\.0\\.raw\\.1")), t);
+        assertTrue(t.endsWith("1 passed, 1 failed\n"));
+        JsonNode j = new ObjectMapper().readTree(r.toJson());
+        assertEquals("int8", j.get("precision").asText());
+        assertEquals("step.*.raw.*", j.get("worst_per_stage").get(0).get("stage").asText());
+        assertEquals(0.3, j.get("worst_per_stage").get(0).get("max_abs_error").asDouble());
+        assertEquals("fp32", new ObjectMapper().readTree(sample().toJson()).get("precision").asText());
+    }
+
+    @Test
+    void uint8RuleGeneralisesTheFloat32Rule() {
+        assertEquals(Tolerances.UINT8_LABEL, Tolerances.UINT8.label());
+        Uint8Rule r = new Uint8Rule(20, 0.05, 44);
+        assertEquals("≤20 levels on ≥95%, never >44", r.label());
+        byte[] ref = new byte[100];
+        byte[] act = ref.clone();
+        for (int i = 0; i < 5; i++) {
+            act[i] = 30; // 5 % beyond 20 levels: allowed
+        }
+        act[10] = 20;
+        StageResult ok = r.judge("x", act, ref);
+        assertEquals(Status.PASS, ok.status());
+        assertEquals("of 100 values 1 differ by 1–20 levels, 5 (5.00%) by more", ok.note());
+        act[5] = 21; // 6 %
+        assertEquals(Status.FAIL, r.judge("x", act, ref).status());
+        byte[] far = ref.clone();
+        far[0] = 45;
+        assertEquals(Status.FAIL, r.judge("x", far, ref).status(), "never more than 44");
+    }
+
+    @Test
     void tolerancesCombineAbsoluteAndRelative() {
         assertTrue(Tolerances.STEP.accepts(10.0011, 10));
         assertFalse(Tolerances.STEP.accepts(10.002, 10));
         assertFalse(Tolerances.EXACT.accepts(Double.NaN, 0));
         assertEquals("exact", Tolerances.EXACT.label());
         assertEquals("1e-4", Tolerances.VAE_ENCODE.label());
+        assertEquals("2e-4 + 1e-4·|ref|", Tolerances.STEP.label());
+        assertEquals("13", Tolerance.abs(13).label());
+        assertEquals("1.4", Tolerance.abs(1.4).label());
+        assertEquals("0.045", Tolerance.abs(0.045).label());
     }
 }
