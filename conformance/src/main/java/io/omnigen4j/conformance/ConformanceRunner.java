@@ -562,7 +562,7 @@ public final class ConformanceRunner {
                 }
                 StageResult s = bounds.uint8().judge(stage, got.toByteArray(), want.toByteArray());
                 table.add(new StageResult(stage, s.maxAbsError(), s.tolerance(), s.status(),
-                        fileName + ": " + s.note()));
+                        fileName + ": " + s.note(), s.correlation()));
             } catch (IOException | RuntimeException e) {
                 table.fail(stage, "cannot decode " + fileName + ": " + message(e));
             }

@@ -51,9 +51,11 @@ public record Report(Path fixtures, int threads, Precision precision, List<CaseR
      * @param tolerance   the bound(s) applied (distinct labels joined by " | ")
      * @param worstCase   the case of the worst row
      * @param worstStage  the stage of the worst row
+     * @param minCorrelation the lowest correlation with the reference among the rows that measured one (quantized
+     *                    precisions), null when none did
      */
     public record Worst(String stage, int rows, int failed, double maxAbsError, String tolerance, String worstCase,
-                        String worstStage) {
+                        String worstStage, Double minCorrelation) {
     }
 
     /** The kind of a stage: every numeric index replaced by {@code *}. */
@@ -101,8 +103,15 @@ public record Report(Path fixtures, int threads, Precision precision, List<CaseR
             rows.forEach(r -> labels.add(r.tolerance()));
             int failed = (int) rows.stream().filter(StageResult::failed).count();
             String[] w = at.get(kind).get(worst);
+            Double minR = null;
+            for (StageResult r : rows) {
+                Double c = r.correlation();
+                if (c != null && (minR == null || c.isNaN() || c < minR)) {
+                    minR = c;
+                }
+            }
             out.add(new Worst(kind, rows.size(), failed, rows.get(worst).maxAbsError(),
-                    String.join(" | ", labels), w[0], w[1]));
+                    String.join(" | ", labels), w[0], w[1], minR));
         }
         return out;
     }
@@ -185,12 +194,20 @@ public record Report(Path fixtures, int threads, Precision precision, List<CaseR
             return;
         }
         sb.append("Worst error per stage over all cases:\n");
-        String[] head = {"STAGE", "ROWS", "MAX ABS ERR", "TOLERANCE", "FAILED", "WORST AT"};
+        boolean withR = worst.stream().anyMatch(w -> w.minCorrelation() != null);
+        String[] head = withR ? new String[] {"STAGE", "ROWS", "MAX ABS ERR", "MIN R", "TOLERANCE", "FAILED",
+                "WORST AT"} : new String[] {"STAGE", "ROWS", "MAX ABS ERR", "TOLERANCE", "FAILED", "WORST AT"};
         List<String[]> lines = new ArrayList<>();
         for (Worst w : worst) {
-            lines.add(new String[] {w.stage(), String.valueOf(w.rows()), formatError(w.maxAbsError()),
-                    w.tolerance(), String.valueOf(w.failed()), w.worstCase() + " " + w.worstStage()});
+            List<String> l = new ArrayList<>(List.of(w.stage(), String.valueOf(w.rows()),
+                    formatError(w.maxAbsError())));
+            if (withR) {
+                l.add(w.minCorrelation() == null ? "-" : StageTable.corr(w.minCorrelation()));
+            }
+            l.addAll(List.of(w.tolerance(), String.valueOf(w.failed()), w.worstCase() + " " + w.worstStage()));
+            lines.add(l.toArray(String[]::new));
         }
+        int[] right = withR ? new int[] {1, 2, 3, 5} : new int[] {1, 2, 4};
         int[] width = new int[head.length - 1];
         for (int i = 0; i < width.length; i++) {
             width[i] = head[i].length();
@@ -198,7 +215,7 @@ public record Report(Path fixtures, int threads, Precision precision, List<CaseR
                 width[i] = Math.max(width[i], l[i].length());
             }
         }
-        row(sb, head, width, 1, 2, 4);
+        row(sb, head, width, right);
         StringBuilder rule = new StringBuilder();
         for (int w : width) {
             rule.append("-".repeat(w)).append("  ");
@@ -206,7 +223,7 @@ public record Report(Path fixtures, int threads, Precision precision, List<CaseR
         rule.append("-".repeat(head[head.length - 1].length()));
         sb.append(rule).append('\n');
         for (String[] l : lines) {
-            row(sb, l, width, 1, 2, 4);
+            row(sb, l, width, right);
         }
         sb.append('\n');
     }
@@ -290,6 +307,9 @@ public record Report(Path fixtures, int threads, Precision precision, List<CaseR
                     sn.put("max_abs_error", s.maxAbsError());
                 }
                 sn.put("tolerance", s.tolerance());
+                if (s.correlation() != null) {
+                    putNumber(sn, "correlation", s.correlation());
+                }
                 sn.put("result", s.status().label());
                 sn.put("note", s.note());
             }
@@ -306,6 +326,9 @@ public record Report(Path fixtures, int threads, Precision precision, List<CaseR
                 wn.put("max_abs_error", w.maxAbsError());
             }
             wn.put("tolerance", w.tolerance());
+            if (w.minCorrelation() != null) {
+                putNumber(wn, "min_correlation", w.minCorrelation());
+            }
             wn.put("case", w.worstCase());
             wn.put("at", w.worstStage());
         }
@@ -313,6 +336,14 @@ public record Report(Path fixtures, int threads, Precision precision, List<CaseR
             return m.writeValueAsString(root) + "\n";
         } catch (IOException e) {
             throw new IllegalStateException("cannot render the JSON report", e);
+        }
+    }
+
+    private static void putNumber(ObjectNode n, String key, double v) {
+        if (Double.isNaN(v)) {
+            n.put(key, "NaN");
+        } else {
+            n.put(key, v);
         }
     }
 

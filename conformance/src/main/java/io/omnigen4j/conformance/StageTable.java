@@ -127,12 +127,25 @@ final class StageTable {
                 }
             }
             Double err = nan ? Double.NaN : max;
-            if (bad == 0) {
-                add(new StageResult(name, err, tol.label(), Status.PASS, ""));
+            Double r = null;
+            boolean rOk = true;
+            String rNote = "";
+            if (tol.checksCorrelation()) {
+                double c = nan ? Double.NaN : max == 0 ? 1 : pearson(ref.length, i -> actual[i], i -> ref[i]);
+                r = c;
+                rOk = c >= tol.minCorrelation();
+                rNote = "r " + corr(c) + (rOk ? "" : " < " + Tolerance.plain(tol.minCorrelation())
+                        + " (Pearson correlation with the reference, whole tensor)");
+            }
+            if (bad == 0 && rOk) {
+                add(new StageResult(name, err, tol.label(), Status.PASS, rNote, r));
+            } else if (bad == 0) {
+                add(new StageResult(name, err, tol.label(), Status.FAIL, rNote, r));
             } else {
                 add(new StageResult(name, err, tol.label(), Status.FAIL, bad + " of " + ref.length
                         + " values outside; worst at " + index(info.intShape(), worst) + ": SDK "
-                        + num(actual[worst]) + ", reference " + num(ref[worst])));
+                        + num(actual[worst]) + ", reference " + num(ref[worst]) + (rNote.isEmpty() ? "" : "; "
+                        + rNote), r));
             }
         } catch (Exception e) {
             fail(name, "cannot compare: " + e.getMessage());
@@ -268,6 +281,40 @@ final class StageTable {
             rest /= n;
         }
         return Arrays.toString(idx);
+    }
+
+    /**
+     * Pearson correlation of two equally long series (two passes: means, then centred sums); 0 when either is
+     * constant, NaN when a value is not finite.
+     */
+    static double pearson(int n, java.util.function.IntToDoubleFunction a, java.util.function.IntToDoubleFunction b) {
+        double ma = 0;
+        double mb = 0;
+        for (int i = 0; i < n; i++) {
+            ma += a.applyAsDouble(i);
+            mb += b.applyAsDouble(i);
+        }
+        ma /= n;
+        mb /= n;
+        double ab = 0;
+        double aa = 0;
+        double bb = 0;
+        for (int i = 0; i < n; i++) {
+            double x = a.applyAsDouble(i) - ma;
+            double y = b.applyAsDouble(i) - mb;
+            ab += x * y;
+            aa += x * x;
+            bb += y * y;
+        }
+        if (Double.isNaN(ab) || Double.isInfinite(ab) || Double.isInfinite(aa) || Double.isInfinite(bb)) {
+            return Double.NaN;
+        }
+        return aa == 0 || bb == 0 ? 0 : ab / Math.sqrt(aa * bb);
+    }
+
+    /** A correlation for the notes: 4 decimals. */
+    static String corr(double r) {
+        return Double.isNaN(r) ? "NaN" : String.format(Locale.ROOT, "%.4f", r);
     }
 
     static String num(double v) {

@@ -4,13 +4,15 @@ import java.util.Locale;
 
 /**
  * The rule for 8-bit output images: at most {@code maxShareOver} of the values may differ by more than
- * {@code levels}, and none by more than {@code maxLevels}.
+ * {@code levels}, none by more than {@code maxLevels}, and (quantized precisions) the image must correlate with the
+ * reference at least {@code minCorrelation}.
  *
- * @param levels       the usual difference allowed on every value
- * @param maxShareOver share of values (0..1) allowed beyond {@code levels}
- * @param maxLevels    no value may differ by more than this
+ * @param levels         the usual difference allowed on every value
+ * @param maxShareOver   share of values (0..1) allowed beyond {@code levels}
+ * @param maxLevels      no value may differ by more than this
+ * @param minCorrelation smallest Pearson correlation of the values with the reference; NaN when not checked
  */
-public record Uint8Rule(int levels, double maxShareOver, int maxLevels) {
+public record Uint8Rule(int levels, double maxShareOver, int maxLevels, double minCorrelation) {
 
     public Uint8Rule {
         if (levels < 0 || maxLevels < levels || maxShareOver < 0 || maxShareOver > 1) {
@@ -19,11 +21,17 @@ public record Uint8Rule(int levels, double maxShareOver, int maxLevels) {
         }
     }
 
+    /** Levels and share only. */
+    public Uint8Rule(int levels, double maxShareOver, int maxLevels) {
+        this(levels, maxShareOver, maxLevels, Double.NaN);
+    }
+
     /** How the table prints it, e.g. {@code ≤1 level on ≥99%, never >2}. */
     public String label() {
         double pct = 100 * (1 - maxShareOver);
         String p = String.format(Locale.ROOT, "%.2f", pct).replaceAll("\\.?0+$", "");
-        return "≤" + levels + " level" + (levels == 1 ? "" : "s") + " on ≥" + p + "%, never >" + maxLevels;
+        return "≤" + levels + " level" + (levels == 1 ? "" : "s") + " on ≥" + p + "%, never >" + maxLevels
+                + (Double.isNaN(minCorrelation) ? "" : ", r ≥ " + Tolerance.plain(minCorrelation));
     }
 
     /** The rule applied to two equally long byte arrays (HWC pixels); the note gives the counts. */
@@ -45,8 +53,18 @@ public record Uint8Rule(int levels, double maxShareOver, int maxLevels) {
         String measured = String.format(Locale.ROOT, "of %d values %d differ by %s, %d (%.2f%%) by more",
                 ref.length, within, range, over, 100 * share);
         boolean ok = max <= maxLevels && share <= maxShareOver;
+        String why = max > maxLevels ? "; max difference " + max + " levels exceeds " + maxLevels : "";
+        Double r = null;
+        if (!Double.isNaN(minCorrelation)) {
+            double c = max == 0 ? 1 : StageTable.pearson(ref.length, i -> actual[i] & 0xFF, i -> ref[i] & 0xFF);
+            r = c;
+            measured += "; r " + StageTable.corr(c);
+            if (!(c >= minCorrelation)) {
+                ok = false;
+                why += "; correlation below " + Tolerance.plain(minCorrelation);
+            }
+        }
         return new StageResult(name, (double) max, label(), ok ? Status.PASS : Status.FAIL,
-                ok ? measured : measured + (max > maxLevels ? "; max difference " + max + " levels exceeds "
-                        + maxLevels : ""));
+                ok ? measured : measured + why, r);
     }
 }

@@ -92,8 +92,18 @@ class PrecisionTest {
             assertTrue(b.image01().atol() > a.image01().atol());
             assertTrue(b.uint8().levels() > a.uint8().levels() && b.uint8().maxLevels() > a.uint8().maxLevels());
         }
-        assertEquals("0.64", PrecisionTolerances.INT8.raw().label());
-        assertEquals("≤20 levels on ≥95%, never >44", PrecisionTolerances.INT8.uint8().label());
+        assertEquals("0.64, r ≥ 0.9953", PrecisionTolerances.INT8.raw().label());
+        assertEquals("≤20 levels on ≥95%, never >44, r ≥ 0.989", PrecisionTolerances.INT8.uint8().label());
+        // Float32 checks no correlation (its element-wise bounds are tight); the quantized ones check it everywhere.
+        assertFalse(PrecisionTolerances.FP32.raw().checksCorrelation());
+        assertTrue(Double.isNaN(PrecisionTolerances.FP32.uint8().minCorrelation()));
+        for (PrecisionTolerances q : List.of(PrecisionTolerances.INT8, PrecisionTolerances.INT4)) {
+            for (Tolerance x : List.of(q.raw(), q.velocity(), q.latents(), q.finalLatents(), q.decoderInput(),
+                    q.decoderOutput(), q.image01())) {
+                assertTrue(x.checksCorrelation() && x.minCorrelation() > 0.5 && x.minCorrelation() < 1, x.label());
+            }
+            assertTrue(q.uint8().minCorrelation() > 0.5);
+        }
     }
 
     @Test
@@ -169,6 +179,11 @@ class PrecisionTest {
             if (want != null) {
                 assertEquals(want, tol, stage);
                 assertEquals("PASS", s.get("result").asText(), stage);
+                if (!stage.equals("step.0.z_in")) {
+                    double r = s.get("correlation").asDouble();
+                    assertTrue(r < 1 && r > 0.98, stage + " correlates with the reference: " + r);
+                    assertTrue(s.get("note").asText().contains("r 0.9"), s.toString());
+                }
                 checked++;
             }
         }

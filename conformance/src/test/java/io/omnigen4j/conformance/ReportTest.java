@@ -3,6 +3,7 @@ package io.omnigen4j.conformance;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -83,7 +84,7 @@ class ReportTest {
         assertEquals("case.json.tensors", Report.kind("case.json.tensors"));
         List<Report.Worst> w = r.worstPerStage();
         assertEquals(List.of("step.*.raw.*", "latents.final"), w.stream().map(Report.Worst::stage).toList());
-        assertEquals(new Report.Worst("step.*.raw.*", 3, 0, 0.3, "0.64", "a", "step.0.raw.1"), w.get(0));
+        assertEquals(new Report.Worst("step.*.raw.*", 3, 0, 0.3, "0.64", "a", "step.0.raw.1", null), w.get(0));
         assertEquals(1, w.get(1).failed());
 
         String t = r.toTable();
@@ -116,6 +117,64 @@ class ReportTest {
         byte[] far = ref.clone();
         far[0] = 45;
         assertEquals(Status.FAIL, r.judge("x", far, ref).status(), "never more than 44");
+    }
+
+    @Test
+    void correlationCheckRejectsAnUnrelatedTensorThatTheElementBoundLetsThrough(@TempDir Path tmp) throws Exception {
+        int n = 400;
+        float[] ref = new float[n];
+        float[] near = new float[n];
+        java.util.Random rnd = new java.util.Random(7);
+        for (int i = 0; i < n; i++) {
+            ref[i] = (float) (2 * rnd.nextGaussian());
+            near[i] = ref[i] + (float) (0.5 * rnd.nextGaussian()); // r ≈ 0.97
+        }
+        Path file = tmp.resolve("t.safetensors");
+        writeF32(file, "v", ref);
+        Tolerance tol = PrecisionTolerances.INT4.velocity(); // |Δ| ≤ 11, r ≥ 0.6
+        try (io.omnigen4j.export.safetensors.SafetensorsFile f =
+                     io.omnigen4j.export.safetensors.SafetensorsFile.open(file)) {
+            StageTable ok = new StageTable(f, s -> true);
+            ok.floats("v", near, new int[] {n}, tol);
+            StageResult pass = ok.rows().get(0);
+            assertEquals(Status.PASS, pass.status(), pass.note());
+            assertTrue(pass.correlation() > 0.9 && pass.note().startsWith("r 0.9"), pass.note());
+
+            StageTable zero = new StageTable(f, s -> true);
+            zero.floats("v", new float[n], new int[] {n}, tol); // every |Δ| = |ref| < 11
+            StageResult fail = zero.rows().get(0);
+            assertTrue(fail.maxAbsError() < 11);
+            assertEquals(Status.FAIL, fail.status());
+            assertEquals(0.0, fail.correlation());
+            assertTrue(fail.note().contains("r 0.0000 < 0.6"), fail.note());
+
+            StageTable fp32 = new StageTable(f, s -> true);
+            fp32.floats("v", ref.clone(), new int[] {n}, Tolerances.STEP);
+            assertEquals(null, fp32.rows().get(0).correlation(), "float32 bounds measure no correlation");
+            assertEquals("", fp32.rows().get(0).note());
+        }
+        Uint8Rule r = PrecisionTolerances.INT4.uint8();
+        byte[] img = new byte[n];
+        byte[] flat = new byte[n];
+        for (int i = 0; i < n; i++) {
+            img[i] = (byte) (60 + (i * 37) % 100);
+            flat[i] = (byte) 110;
+        }
+        StageResult grey = r.judge("image.uint8", flat, img); // within 122 levels everywhere, but no image
+        assertEquals(Status.FAIL, grey.status(), grey.note());
+        assertTrue(grey.note().contains("correlation below 0.53"), grey.note());
+    }
+
+    private static void writeF32(Path file, String name, float[] v) throws java.io.IOException {
+        byte[] header = ("{\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[" + v.length + "],\"data_offsets\":[0,"
+                + 4 * v.length + "]}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + header.length + 4 * v.length)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putLong(header.length).put(header);
+        for (float x : v) {
+            b.putFloat(x);
+        }
+        java.nio.file.Files.write(file, b.array());
     }
 
     @Test
