@@ -13,8 +13,9 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code omnigen4j-conformance --fixtures DIR [--report FILE.json] [--case NAME…] [--stage NAME] [--threads N]}.
- * Prints the table (case, stage, max abs error, tolerance, result) and the closing line {@code N passed, M failed};
+ * {@code omnigen4j-conformance --fixtures DIR [--precision fp32|int8|int4] [--report FILE.json] [--case NAME…]
+ * [--stage NAME] [--threads N]}. Prints the table (case, stage, max abs error, tolerance, result), the worst error per
+ * stage over all cases and the closing line {@code N passed, M failed};
  * exit code 0 only when every case passes, 1 when a case fails, 2 for a usage or fixture-folder error.
  */
 @Command(name = "omnigen4j-conformance", mixinStandardHelpOptions = true, version = "omnigen4j-conformance 0.1.0",
@@ -29,6 +30,12 @@ public final class ConformanceCommand implements Callable<Integer> {
     @Option(names = "--fixtures", required = true, paramLabel = "DIR",
             description = "Fixture folder holding models/<model>/ and cases/<case>/ (e.g. ../shared/conformance).")
     Path fixtures;
+
+    @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32",
+            description = "Transformer weight precision of the export: fp32, int8 or int4 (weight-only quantization,"
+                    + " as the exporter's --precision). Stages that depend on the transformer's weights are judged"
+                    + " with that precision's bounds; the others keep the float32 bounds. Default: ${DEFAULT-VALUE}.")
+    String precision;
 
     @Option(names = "--report", paramLabel = "FILE.json", description = "Also write the results as JSON.")
     Path report;
@@ -55,7 +62,7 @@ public final class ConformanceCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Report r;
         try {
-            RunOptions o = RunOptions.of(fixtures).withCases(cases).withStages(stages).withThreads(threads)
+            RunOptions o = RunOptions.of(fixtures).withPrecision(PrecisionTolerances.parse(precision)).withCases(cases).withStages(stages).withThreads(threads)
                     .withProgress(quiet ? null : line -> System.err.printf(Locale.ROOT, "[%6.1fs] %s%n",
                             (System.nanoTime() - t0) / 1e9, line));
             r = ConformanceRunner.run(o);

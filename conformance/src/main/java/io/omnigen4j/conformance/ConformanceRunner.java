@@ -52,10 +52,12 @@ import java.util.stream.Stream;
 public final class ConformanceRunner {
 
     private final RunOptions options;
+    private final PrecisionTolerances bounds;
     private final ImageCodec codec = new DesktopImageCodec();
 
     private ConformanceRunner(RunOptions options) {
         this.options = options;
+        this.bounds = options.tolerances();
     }
 
     /**
@@ -119,7 +121,7 @@ public final class ConformanceRunner {
             deleteTree(work);
         }
         results.sort(Comparator.comparing(CaseResult::name));
-        return new Report(fixtures, options.threads(), results);
+        return new Report(fixtures, options.threads(), options.precision(), results);
     }
 
     private void runModel(Path fixtures, Path work, String model, List<CaseSpec> specs, List<CaseResult> out) {
@@ -134,16 +136,18 @@ public final class ConformanceRunner {
         try {
             if (why == null) {
                 long t0 = System.nanoTime();
-                options.progress().accept("exporting models/" + model + " …");
+                options.progress().accept("exporting models/" + model + " (" + options.precision().id() + ") …");
                 try {
-                    OmniGenExporter.export(ExportOptions.builder(checkpoint, exported).build());
+                    OmniGenExporter.export(ExportOptions.builder(checkpoint, exported)
+                            .precision(options.precision()).build());
                     RuntimeOptions ro = RuntimeOptions.builder().intraOpThreads(options.threads()).build();
                     omnigen = OmniGen.load(exported, ro);
                     tokenizer = PromptTokenizer.open(omnigen.folder().tokenizerFile());
                     options.progress().accept(String.format(Locale.ROOT, "exported and loaded %s in %.1f s", model,
                             (System.nanoTime() - t0) / 1e9));
                 } catch (Exception | LinkageError e) {
-                    why = "cannot export or load models/" + model + " with the project's exporter: " + message(e);
+                    why = "cannot export (" + options.precision().id() + ") or load models/" + model
+                            + " with the project's exporter: " + message(e);
                 }
             }
             for (CaseSpec spec : specs) {
@@ -227,7 +231,8 @@ public final class ConformanceRunner {
         boolean runFailed = false;
 
         if (forcedNeeded) {
-            TeacherForcedObserver obs = new TeacherForcedObserver(table, spec, og.latentChannels(), og.vaeDownscale());
+            TeacherForcedObserver obs = new TeacherForcedObserver(table, spec, og.latentChannels(), og.vaeDownscale(),
+                    bounds);
             GenerationResult r = generate(spec, decoded, noise, obs, omnigen, table, "run.teacher_forced");
             if (r == null) {
                 runFailed = true;
@@ -236,7 +241,7 @@ public final class ConformanceRunner {
             }
         }
         if (freeNeeded) {
-            FreeRunObserver obs = new FreeRunObserver(table);
+            FreeRunObserver obs = new FreeRunObserver(table, bounds);
             GenerationResult r = generate(spec, decoded, noise, obs, omnigen, table, "run.free");
             if (r == null) {
                 runFailed = true;
@@ -271,9 +276,11 @@ public final class ConformanceRunner {
     /** Observer of the free-running run: only the decoder stages (the rest is judged teacher-forced). */
     private static final class FreeRunObserver implements StageObserver {
         private final StageTable table;
+        private final PrecisionTolerances bounds;
 
-        FreeRunObserver(StageTable table) {
+        FreeRunObserver(StageTable table, PrecisionTolerances bounds) {
             this.table = table;
+            this.bounds = bounds;
         }
 
         @Override
@@ -282,9 +289,9 @@ public final class ConformanceRunner {
             try {
                 int[] ls = toInt(latentShape);
                 int[] is = toInt(imageShape);
-                table.floats("vae_decode.input", decoderInput, ls, Tolerances.DECODER_INPUT);
-                table.floats("vae_decode.output", decoderOutput, is, Tolerances.DECODER_OUTPUT);
-                table.floats("image.float01", image01, is, Tolerances.DECODER_OUTPUT);
+                table.floats("vae_decode.input", decoderInput, ls, bounds.decoderInput());
+                table.floats("vae_decode.output", decoderOutput, is, bounds.decoderOutput());
+                table.floats("image.float01", image01, is, bounds.image01());
             } catch (RuntimeException e) {
                 table.fail("vae_decode", "comparison error: " + e);
             }
@@ -506,7 +513,7 @@ public final class ConformanceRunner {
     /** Final latents and 8-bit images of the free-running run, the expected PNGs, the output size. */
     private void compareOutputs(CaseSpec spec, GenerationResult r, StageTable table) {
         if (r.finalLatents() != null) {
-            table.floats("latents.final", r.finalLatents(), toInt(r.latentShape()), Tolerances.FINAL_LATENTS);
+            table.floats("latents.final", r.finalLatents(), toInt(r.latentShape()), bounds.finalLatents());
         }
         List<RgbImage> images = r.images();
         RgbImage first = images.get(0);
@@ -517,7 +524,7 @@ public final class ConformanceRunner {
             byte[] b = images.get(i).toByteArray();
             System.arraycopy(b, 0, all, i * b.length, b.length);
         }
-        table.uint8Image("image.uint8", all, new int[] {images.size(), h, w, 3});
+        table.uint8Image("image.uint8", all, new int[] {images.size(), h, w, 3}, bounds.uint8());
 
         JsonNode size = spec.json().get("output_size");
         if (size != null && !size.isNull() && table.selected("output_size")) {
@@ -553,9 +560,9 @@ public final class ConformanceRunner {
                             + got.width() + "×" + got.height());
                     continue;
                 }
-                StageResult s = StageTable.uint8Rule(stage, got.toByteArray(), want.toByteArray());
+                StageResult s = bounds.uint8().judge(stage, got.toByteArray(), want.toByteArray());
                 table.add(new StageResult(stage, s.maxAbsError(), s.tolerance(), s.status(),
-                        fileName + ": " + s.note()));
+                        fileName + ": " + s.note(), s.correlation()));
             } catch (IOException | RuntimeException e) {
                 table.fail(stage, "cannot decode " + fileName + ": " + message(e));
             }

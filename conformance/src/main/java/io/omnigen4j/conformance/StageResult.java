@@ -12,14 +12,22 @@ import java.util.Objects;
  * @param tolerance   the bound applied, in words ("exact", "2e-4 + 1e-4·|ref|", …); "-" when none applies
  * @param status      the verdict
  * @param note        why it failed, what was measured besides the maximum, or why it was not checked; may be empty
+ * @param correlation Pearson correlation of the SDK's tensor with the reference, when the bound checks it (quantized
+ *                    precisions); null otherwise
  */
-public record StageResult(String stage, Double maxAbsError, String tolerance, Status status, String note) {
+public record StageResult(String stage, Double maxAbsError, String tolerance, Status status, String note,
+                          Double correlation) {
 
     public StageResult {
         Objects.requireNonNull(stage, "stage");
         Objects.requireNonNull(status, "status");
         tolerance = tolerance == null ? "-" : tolerance;
         note = note == null ? "" : note;
+    }
+
+    /** A row without a correlation. */
+    public StageResult(String stage, Double maxAbsError, String tolerance, Status status, String note) {
+        this(stage, maxAbsError, tolerance, status, note, null);
     }
 
     public static StageResult fail(String stage, String reason) {

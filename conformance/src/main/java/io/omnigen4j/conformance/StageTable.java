@@ -127,12 +127,25 @@ final class StageTable {
                 }
             }
             Double err = nan ? Double.NaN : max;
-            if (bad == 0) {
-                add(new StageResult(name, err, tol.label(), Status.PASS, ""));
+            Double r = null;
+            boolean rOk = true;
+            String rNote = "";
+            if (tol.checksCorrelation()) {
+                double c = nan ? Double.NaN : max == 0 ? 1 : pearson(ref.length, i -> actual[i], i -> ref[i]);
+                r = c;
+                rOk = c >= tol.minCorrelation();
+                rNote = "r " + corr(c) + (rOk ? "" : " < " + Tolerance.plain(tol.minCorrelation())
+                        + " (Pearson correlation with the reference, whole tensor)");
+            }
+            if (bad == 0 && rOk) {
+                add(new StageResult(name, err, tol.label(), Status.PASS, rNote, r));
+            } else if (bad == 0) {
+                add(new StageResult(name, err, tol.label(), Status.FAIL, rNote, r));
             } else {
                 add(new StageResult(name, err, tol.label(), Status.FAIL, bad + " of " + ref.length
                         + " values outside; worst at " + index(info.intShape(), worst) + ": SDK "
-                        + num(actual[worst]) + ", reference " + num(ref[worst])));
+                        + num(actual[worst]) + ", reference " + num(ref[worst]) + (rNote.isEmpty() ? "" : "; "
+                        + rNote), r));
             }
         } catch (Exception e) {
             fail(name, "cannot compare: " + e.getMessage());
@@ -219,8 +232,8 @@ final class StageTable {
         }
     }
 
-    /** The recorded 8-bit output image(s) against the SDK's, with the uint8 rule (≤ 1 level on ≥ 99 %, never > 2). */
-    void uint8Image(String name, byte[] actual, int[] shape) {
+    /** The recorded 8-bit output image(s) against the SDK's, with {@code rule}. */
+    void uint8Image(String name, byte[] actual, int[] shape, Uint8Rule rule) {
         if (!take(name)) {
             return;
         }
@@ -233,33 +246,15 @@ final class StageTable {
             if (!shapeOk(name, info, shape, actual.length)) {
                 return;
             }
-            add(uint8Rule(name, actual, recorded.bytes(name)));
+            add(rule.judge(name, actual, recorded.bytes(name)));
         } catch (Exception e) {
             fail(name, "cannot compare: " + e.getMessage());
         }
     }
 
-    /** The uint8 rule on two equally long HWC byte arrays. */
+    /** The float32 uint8 rule (≤ 1 level on ≥ 99 %, never > 2) on two equally long HWC byte arrays. */
     static StageResult uint8Rule(String name, byte[] actual, byte[] ref) {
-        int max = 0;
-        int one = 0;
-        int over1 = 0;
-        for (int i = 0; i < ref.length; i++) {
-            int d = Math.abs((actual[i] & 0xFF) - (ref[i] & 0xFF));
-            max = Math.max(max, d);
-            if (d == 1) {
-                one++;
-            } else if (d > 1) {
-                over1++;
-            }
-        }
-        double share = ref.length == 0 ? 0 : (double) over1 / ref.length;
-        String measured = String.format(Locale.ROOT, "of %d values %d differ by 1 level, %d (%.2f%%) by more",
-                ref.length, one, over1, 100 * share);
-        boolean ok = max <= Tolerances.UINT8_MAX_LEVELS && share <= Tolerances.UINT8_MAX_SHARE_OVER_ONE;
-        return new StageResult(name, (double) max, Tolerances.UINT8_LABEL, ok ? Status.PASS : Status.FAIL,
-                ok ? measured : measured + (max > Tolerances.UINT8_MAX_LEVELS ? "; max difference " + max
-                        + " levels exceeds " + Tolerances.UINT8_MAX_LEVELS : ""));
+        return Tolerances.UINT8.judge(name, actual, ref);
     }
 
     private boolean shapeOk(String name, TensorInfo info, int[] shape, int actualLength) {
@@ -286,6 +281,40 @@ final class StageTable {
             rest /= n;
         }
         return Arrays.toString(idx);
+    }
+
+    /**
+     * Pearson correlation of two equally long series (two passes: means, then centred sums); 0 when either is
+     * constant, NaN when a value is not finite.
+     */
+    static double pearson(int n, java.util.function.IntToDoubleFunction a, java.util.function.IntToDoubleFunction b) {
+        double ma = 0;
+        double mb = 0;
+        for (int i = 0; i < n; i++) {
+            ma += a.applyAsDouble(i);
+            mb += b.applyAsDouble(i);
+        }
+        ma /= n;
+        mb /= n;
+        double ab = 0;
+        double aa = 0;
+        double bb = 0;
+        for (int i = 0; i < n; i++) {
+            double x = a.applyAsDouble(i) - ma;
+            double y = b.applyAsDouble(i) - mb;
+            ab += x * y;
+            aa += x * x;
+            bb += y * y;
+        }
+        if (Double.isNaN(ab) || Double.isInfinite(ab) || Double.isInfinite(aa) || Double.isInfinite(bb)) {
+            return Double.NaN;
+        }
+        return aa == 0 || bb == 0 ? 0 : ab / Math.sqrt(aa * bb);
+    }
+
+    /** A correlation for the notes: 4 decimals. */
+    static String corr(double r) {
+        return Double.isNaN(r) ? "NaN" : String.format(Locale.ROOT, "%.4f", r);
     }
 
     static String num(double v) {

@@ -2,7 +2,9 @@ package io.omnigen4j.conformance;
 
 /**
  * The bounds the runner applies, one per kind of stage. They follow the fixtures README's suggestions for an
- * independent float32 implementation; conformance/README.md explains each.
+ * independent float32 implementation; conformance/README.md explains each. The stages that depend on the
+ * transformer's weights take their bounds from {@link PrecisionTolerances} (these constants for fp32, wider ones for
+ * int8 and int4 weights); everything else uses these constants in every precision.
  *
  * <p>Why not exact: ONNX Runtime's kernels sum in a different order than PyTorch's (float addition is not
  * associative), and the order also changes with the thread count; the reference itself differs by up to 6e-6 between
@@ -56,4 +58,7 @@ public final class Tolerances {
 
     /** The table's label of the 8-bit output rule. */
     public static final String UINT8_LABEL = "≤1 level on ≥99%, never >2";
+
+    /** The float32 8-bit output rule as a {@link Uint8Rule} (its label is {@link #UINT8_LABEL}). */
+    public static final Uint8Rule UINT8 = new Uint8Rule(1, UINT8_MAX_SHARE_OVER_ONE, UINT8_MAX_LEVELS);
 }

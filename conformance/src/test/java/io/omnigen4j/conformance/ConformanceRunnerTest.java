@@ -74,6 +74,8 @@ class ConformanceRunnerTest {
         JsonNode json = new ObjectMapper().readTree(report.toFile());
         assertEquals(n, json.get("passed").asLong());
         assertEquals(0, json.get("failed").asLong());
+        assertEquals("fp32", json.get("precision").asText(), "the default precision");
+        assertTrue(r.out().contains("\nPrecision fp32 (float32 weights)\n"));
         for (JsonNode c : json.get("cases")) {
             assertEquals("PASS", c.get("result").asText(), c.get("case").asText());
             List<String> stages = new ArrayList<>();
@@ -86,6 +88,9 @@ class ConformanceRunnerTest {
             assertTrue(stages.stream().anyMatch(s -> s.matches("processor(\\.branch\\.\\d+)?\\.input_ids")));
             for (JsonNode s : c.get("stages")) {
                 String result = s.get("result").asText();
+                if (s.get("stage").asText().matches("step\\.\\d+\\.(raw\\.\\d+|velocity|z_in|z_out)")) {
+                    assertEquals(Tolerances.STEP.label(), s.get("tolerance").asText(), "fp32 keeps its bounds");
+                }
                 assertTrue(result.equals("PASS") || result.equals("NOT-CHECKED"), s.toString());
                 if (result.equals("NOT-CHECKED")) {
                     assertFalse(s.get("note").asText().isBlank(), "a NOT-CHECKED row says why");

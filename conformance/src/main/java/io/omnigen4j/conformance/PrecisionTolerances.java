@@ -1,0 +1,107 @@
+package io.omnigen4j.conformance;
+
+import io.omnigen4j.export.ExportOptions.Precision;
+
+import java.util.Objects;
+
+/**
+ * The bounds of the stages that depend on the transformer's weights, for one export precision. Everything upstream
+ * of the transformer (tokenizer, preprocessing, collation, VAE encoding, σ, the replayed noise) does not depend on
+ * how the transformer's weights are stored and keeps the fixed bounds in {@link Tolerances} in every precision.
+ *
+ * @param precision    the export precision these bounds are for
+ * @param raw          {@code step.<i>.raw.<g>}: one transformer call per branch (teacher-forced)
+ * @param velocity     {@code step.<i>.velocity}: guidance combines the branches, multiplying their differences
+ * @param latents      {@code step.<i>.z_out} and {@code step.<i>.z_in} for i ≥ 1 (the previous step's z_out)
+ * @param finalLatents {@code latents.final} of the free run: per-step errors compound
+ * @param decoderInput {@code vae_decode.input} = final latents / 0.13025
+ * @param decoderOutput {@code vae_decode.output}
+ * @param image01      {@code image.float01} = clamp(decoder output·0.5 + 0.5, 0, 1)
+ * @param uint8        {@code image.uint8} and the expected PNGs {@code image.png.<k>}
+ */
+public record PrecisionTolerances(Precision precision, Tolerance raw, Tolerance velocity, Tolerance latents,
+                                  Tolerance finalLatents, Tolerance decoderInput, Tolerance decoderOutput,
+                                  Tolerance image01, Uint8Rule uint8) {
+
+    public PrecisionTolerances {
+        Objects.requireNonNull(precision, "precision");
+        Objects.requireNonNull(raw, "raw");
+        Objects.requireNonNull(velocity, "velocity");
+        Objects.requireNonNull(latents, "latents");
+        Objects.requireNonNull(finalLatents, "finalLatents");
+        Objects.requireNonNull(decoderInput, "decoderInput");
+        Objects.requireNonNull(decoderOutput, "decoderOutput");
+        Objects.requireNonNull(image01, "image01");
+        Objects.requireNonNull(uint8, "uint8");
+    }
+
+    /** float32 weights: the bounds of an independent float32 implementation (fixtures README); as before. */
+    public static final PrecisionTolerances FP32 = new PrecisionTolerances(Precision.FP32, Tolerances.STEP,
+            Tolerances.STEP, Tolerances.STEP, Tolerances.FINAL_LATENTS, Tolerances.DECODER_INPUT,
+            Tolerances.DECODER_OUTPUT, Tolerances.DECODER_OUTPUT, Tolerances.UINT8);
+
+    /*
+     * The int8 and int4 bounds were measured (conformance/README.md, "Quantized precisions") on the five public cases
+     * (tiny random model a; 1 and 2 threads gave identical results). Each stage gets two checks:
+     *  - element-wise: twice the worst |SDK − reference| seen, rounded up to two significant digits;
+     *  - whole tensor: Pearson correlation with the reference r ≥ 1 − 2·(1 − worst r seen), (1 − r) rounded up to two
+     *    significant digits. The element-wise bound alone would let an unrelated tensor of the right magnitude
+     *    through where the quantization error is comparable to the values (int4: an all-zero velocity is within 11).
+     * The 8-bit rule: at most L levels on 95 % of the values, never more than M, r as above; L = 2× the worst 95th
+     * percentile of the level differences, M = 2× the worst single difference (at most 255).
+     * Random weights make the quantization error relatively large (int8 ≈ 5 %, int4 ≈ 50 % of the signal per step).
+     */
+
+    /** int8 weights (MatMulNBits, blocks of 128, symmetric, accuracy level 4); measured worst in the comments. */
+    public static final PrecisionTolerances INT8 = new PrecisionTolerances(Precision.INT8,
+            Tolerance.abs(0.64).withMinCorrelation(0.9953),  // raw: worst 0.318, r 0.99765
+            Tolerance.abs(1.4).withMinCorrelation(0.9944),   // velocity: worst 0.664, r 0.99722
+            Tolerance.abs(0.45).withMinCorrelation(0.9982),  // z_in (i ≥ 1), z_out: worst 0.221, r 0.99913
+            Tolerance.abs(1.7).withMinCorrelation(0.992),    // latents.final: worst 0.844, r 0.99602
+            Tolerance.abs(13).withMinCorrelation(0.992),     // vae_decode.input: worst 6.48, r 0.99602
+            Tolerance.abs(0.35).withMinCorrelation(0.9904),  // vae_decode.output: worst 0.172, r 0.99524
+            Tolerance.abs(0.18).withMinCorrelation(0.99),    // image.float01: worst 0.0862, r 0.99505
+            new Uint8Rule(20, 0.05, 44, 0.989));             // worst p95 10 levels, max 22, r 0.99458
+
+    /** int4 weights (MatMulNBits, blocks of 32, asymmetric, accuracy level 4); measured worst in the comments. */
+    public static final PrecisionTolerances INT4 = new PrecisionTolerances(Precision.INT4,
+            Tolerance.abs(4.5).withMinCorrelation(0.75),     // raw: worst 2.24, r 0.8772
+            Tolerance.abs(11).withMinCorrelation(0.60),      // velocity: worst 5.35, r 0.8034
+            Tolerance.abs(3.6).withMinCorrelation(0.87),     // z_in (i ≥ 1), z_out: worst 1.78, r 0.9368
+            Tolerance.abs(7.8).withMinCorrelation(0.66),     // latents.final: worst 3.87, r 0.8306
+            Tolerance.abs(60).withMinCorrelation(0.66),      // vae_decode.input: worst 29.7, r 0.8306
+            Tolerance.abs(2.1).withMinCorrelation(0.57),     // vae_decode.output: worst 1.01, r 0.7876
+            Tolerance.abs(1.1).withMinCorrelation(0.56),     // image.float01: worst 0.504, r 0.7826
+            new Uint8Rule(122, 0.05, 255, 0.53));            // worst p95 61 levels, max 128, r 0.7674
+
+    /**
+     * The bounds for {@code p}.
+     *
+     * @throws IllegalArgumentException for a precision the exporter cannot produce (fp16, bf16)
+     */
+    public static PrecisionTolerances of(Precision p) {
+        return switch (Objects.requireNonNull(p, "precision")) {
+            case FP32 -> FP32;
+            case INT8 -> INT8;
+            case INT4 -> INT4;
+            default -> throw new IllegalArgumentException("precision " + p.id()
+                    + " is not supported by the conformance runner; use fp32, int8 or int4");
+        };
+    }
+
+    /**
+     * Parses the command-line spelling {@code fp32}, {@code int8} or {@code int4} (any case).
+     *
+     * @throws IllegalArgumentException for anything else
+     */
+    public static Precision parse(String s) {
+        if (s != null) {
+            for (Precision p : new Precision[] {Precision.FP32, Precision.INT8, Precision.INT4}) {
+                if (p.id().equalsIgnoreCase(s.trim())) {
+                    return p;
+                }
+            }
+        }
+        throw new IllegalArgumentException("unknown precision '" + s + "'; use fp32, int8 or int4");
+    }
+}
