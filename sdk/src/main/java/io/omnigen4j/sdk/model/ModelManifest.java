@@ -37,10 +37,12 @@ public record ModelManifest(
     public static final List<String> GRAPHS = List.of("token_embed", "image_embed", "step_embed", "transformer",
             "step_head", "vae_encoder", "vae_decoder");
     /**
-     * The graph layout this SDK runs: 3 = one decoder graph for prefill and steps (one copy of the weights).
-     * Folders from older exporters (separate prefill and step graphs) must be exported again.
+     * The graph layouts this SDK runs: 3 = one decoder graph for prefill and steps (one copy of the weights), 4 = the
+     * same with head-grouped attention (same inputs and outputs; a quarter of the attention memory). Folders from
+     * older exporters (separate prefill and step graphs) must be exported again.
      */
-    public static final int SUPPORTED_GRAPHS_REVISION = 3;
+    public static final int MIN_GRAPHS_REVISION = 3;
+    public static final int MAX_GRAPHS_REVISION = 4;
 
     /**
      * How the transformer's weights are quantized; null in fp32 folders (and folders from before the field). The
@@ -148,11 +150,12 @@ public record ModelManifest(
             throw new ModelFolderException(file + " is incomplete (transformer, vae, omnigen, graphs, tokenizer)");
         }
         int revision = m.graphsRevision() == null ? 1 : m.graphsRevision();
-        if (revision != SUPPORTED_GRAPHS_REVISION) {
+        if (revision < MIN_GRAPHS_REVISION || revision > MAX_GRAPHS_REVISION) {
             throw new ModelFolderException(file + ": graphs revision " + revision + " was written by "
-                    + (revision < SUPPORTED_GRAPHS_REVISION ? "an older" : "a newer") + " exporter (" + m.producer()
-                    + "); this SDK runs revision " + SUPPORTED_GRAPHS_REVISION + " (one decoder graph shared by"
-                    + " prefill and steps) — export the checkpoint again with this version's exporter");
+                    + (revision < MIN_GRAPHS_REVISION ? "an older" : "a newer") + " exporter (" + m.producer()
+                    + "); this SDK runs revisions " + MIN_GRAPHS_REVISION + "–" + MAX_GRAPHS_REVISION + " (one"
+                    + " decoder graph shared by prefill and steps) — export the checkpoint again with this version's"
+                    + " exporter");
         }
         for (String g : GRAPHS) {
             if (!m.graphs().containsKey(g)) {
