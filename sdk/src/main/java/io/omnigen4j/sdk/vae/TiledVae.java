@@ -56,7 +56,8 @@ public final class TiledVae {
      * 512 × 512 (the conformance cases among them) stay bit-identical to {@link VaeTiling#NEVER}. Measured on the
      * SDXL-width VAE, an untiled 512 × 512 decode peaks at 4.9 GiB RSS with Winograd graphs (2.25 GiB direct), a
      * 1024 × 1024 one at 11.7 GiB (7.3 GiB), and a tiled 1024 × 1024 one at 1.7 GiB (2.3 GiB) with the default
-     * tiles; so no size needs more than the 512 × 512 decode.
+     * tiles; so for one image no size needs more than the 512 × 512 decode (an untiled batch of n images needs
+     * about n times the working memory; a tiled batch runs one image at a time).
      */
     public static final long AUTO_MAX_UNTILED_PIXELS = 512L * 512;
 
