@@ -41,9 +41,9 @@ import java.util.Objects;
  *                          otherwise a multiple of {@value Builder#VAE_TILE_SIZE_MULTIPLE} from
  *                          {@value Builder#MIN_VAE_TILE_SIZE} to {@value Builder#MAX_VAE_TILE_SIZE}. Neighbouring
  *                          tiles overlap by a quarter. The VAE's peak memory follows the tile, not the image
- *                          (measured on the SDXL-width VAE, 1024 × 1024 decode: about 1.7 GiB peak RSS with 256-px
- *                          Winograd tiles and 2.4 GiB with 512-px direct tiles, against 7.3 GiB untiled direct;
- *                          README, "VAE tiling"); smaller tiles need more graph runs and blend over shorter seams
+ *                          (measured on the SDXL-width VAE, 1024 × 1024 decode: 1.7 GiB peak RSS with 256-px
+ *                          Winograd tiles and 2.3 GiB with 512-px direct tiles, against 11.7 and 7.3 GiB untiled;
+ *                          README, "VAE tiling"); smaller tiles need more graph runs and see less of the image
  * @param cpuArena          whether sessions keep ONNX Runtime's CPU memory arena ({@link CpuArena}; default
  *                          {@link CpuArena#AUTO}: off for models whose transformer weights exceed
  *                          {@value Builder#LARGE_MODEL_BYTES} bytes, on otherwise)
@@ -119,7 +119,7 @@ public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, 
          * the SDXL-width VAE under 2.5 GiB peak RSS (320-px tiles took 2.6 GiB, 512-px ones 5.3 GiB).
          */
         public static final int WINOGRAD_VAE_TILE_SIZE = 256;
-        /** Automatic tile side for direct-convolution VAE graphs (1024 × 1024 decode: 2.35 GiB peak RSS). */
+        /** Automatic tile side for direct-convolution VAE graphs (1024 × 1024 decode: 2.3 GiB peak RSS). */
         public static final int DIRECT_VAE_TILE_SIZE = 512;
         /** VAE tile sides are multiples of this: a quarter tile (the overlap) must be whole 8-pixel latent cells. */
         public static final int VAE_TILE_SIZE_MULTIPLE = 32;

@@ -39,7 +39,7 @@ import java.util.Objects;
  * <p><b>Not bit-exact.</b> Every tile runs the whole graph on its own: its GroupNorms normalise with the tile's
  * statistics, the mid-block attention attends within the tile only, and the convolutions see zero padding at tile
  * borders inside the image. The result is therefore close to, not equal to, the untiled one (on the random-weight
- * test models the decoded pixels differ visibly inside the tiles, not just at the seams; trained VAEs are far less
+ * fixture VAE, 128-px tiles changed the decoder output by up to 0.26 where it spans ±2.1; trained VAEs are far less
  * sensitive, which is why tiling is usable at all). An image that fits in one tile, and every image when tiling is
  * off, is run untiled in a single call with the whole batch: bit-identical to not using this class. A tiled image
  * batch is run one sample at a time (per-sample memory).
@@ -53,7 +53,11 @@ public final class TiledVae {
 
     /**
      * {@link VaeTiling#AUTO} leaves images of at most this many pixels (512 × 512) untiled, so all sizes up to
-     * 512 × 512 stay bit-identical to {@link VaeTiling#NEVER}.
+     * 512 × 512 (the conformance cases among them) stay bit-identical to {@link VaeTiling#NEVER}. Measured on the
+     * SDXL-width VAE, an untiled 512 × 512 decode peaks at 4.9 GiB RSS with Winograd graphs (2.25 GiB direct), a
+     * 1024 × 1024 one at 11.7 GiB (7.3 GiB), and a tiled 1024 × 1024 one at 1.7 GiB (2.3 GiB) with the default
+     * tiles; so for one image no size needs more than the 512 × 512 decode (an untiled batch of n images needs
+     * about n times the working memory; a tiled batch runs one image at a time).
      */
     public static final long AUTO_MAX_UNTILED_PIXELS = 512L * 512;
 

@@ -28,7 +28,8 @@ import java.util.SplittableRandom;
  *                                            one session of the VAE graph, RUNS runs (default 2) on a SIZE×SIZE
  *                                            image, TILE pixels per tile (0 = untiled), THREADS intra-op threads (0 =
  *                                            ONNX Runtime's default); prints load time, wall and process CPU seconds
- *                                            per run, VmHWM and VmRSS
+ *                                            per run, VmHWM and VmRSS. With -Dprobe.capGiB=X the JVM stops as soon as
+ *                                            its RSS passes X GiB (for configurations that would exhaust the machine)
  * </pre>
  */
 public final class VaeMemoryProbe {
@@ -55,6 +56,27 @@ public final class VaeMemoryProbe {
     }
 
     private static void run(Path model, String what, int size, int tile, int runs, int threads) throws Exception {
+        double cap = Double.parseDouble(System.getProperty("probe.capGiB", "0"));
+        if (cap > 0) {
+            long start = System.nanoTime();
+            Thread watchdog = new Thread(() -> {
+                try {
+                    while (true) {
+                        if (rssGiB() > cap) {
+                            System.out.printf("%s %s %d tile %d: stopped, RSS passed %.1f GiB after %.1f s%n",
+                                    model.getFileName(), what, size, tile, cap, (System.nanoTime() - start) / 1e9);
+                            System.out.flush();
+                            Runtime.getRuntime().halt(3);
+                        }
+                        Thread.sleep(20);
+                    }
+                } catch (InterruptedException | IOException e) {
+                    // stop watching
+                }
+            });
+            watchdog.setDaemon(true);
+            watchdog.start();
+        }
         boolean decode = what.equals("decode");
         String graph = decode ? "vae_decoder" : "vae_encoder";
         String input = decode ? "latents" : "pixels";
@@ -119,6 +141,15 @@ public final class VaeMemoryProbe {
             }
         }
         return "peak RSS " + hwm + " GiB, RSS " + rss + " GiB";
+    }
+
+    private static double rssGiB() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0 / 1024.0;
+            }
+        }
+        return 0;
     }
 
     private static String gib(String line) {
