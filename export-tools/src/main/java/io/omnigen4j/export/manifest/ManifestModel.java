@@ -35,9 +35,10 @@ public record ManifestModel(
      * (numerically equivalent ones included), so tools can tell a folder made by an older exporter. 1: fused
      * q/k/v and gate/up projections with Split (absent in folders from before the field); 2: one MatMul each;
      * 3: one decoder graph (`transformer`) for prefill and steps, with `step_embed` and `step_head` around it;
-     * 4: the same with attention in groups of at most 8 heads (same inputs and outputs as 3).
+     * 4: the same with attention in groups of at most 8 heads (same inputs and outputs as 3); 5: the past K/V
+     * concatenated before Attention instead of passed as its past (no unused present outputs held during a run).
      */
-    public static final int GRAPHS_REVISION = 4;
+    public static final int GRAPHS_REVISION = 5;
 
     /**
      * How the transformer's weights are quantized (absent for fp32 folders): the scheme of its linear layers and
