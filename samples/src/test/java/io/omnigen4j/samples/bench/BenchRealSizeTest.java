@@ -22,7 +22,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code omnigen bench --spec real}: the real-size flow, run on the tiny shapes ({@code --spec real-tiny}, the same
@@ -168,20 +167,25 @@ class BenchRealSizeTest {
                 unknown.err().strip());
         assertFalse(Files.exists(dir.resolve("checkpoint")));
 
-        boolean int8Exportable;
-        try {
-            ExportOptions.builder(tmp.resolve("c"), tmp.resolve("m")).precision(ExportOptions.Precision.INT8).build();
-            int8Exportable = true;
-        } catch (IllegalArgumentException e) {
-            int8Exportable = false;
-        }
-        assumeTrue(!int8Exportable, "the exporter makes int8 now: nothing to reject");
-        Run r = omnigenBench(null, "--spec", "real-tiny", "--dir", dir.toString(), "--precision", "int8");
-        assertEquals(2, r.exitCode(), r.err());
-        String err = r.err().strip();
+        Run fp16 = omnigenBench(null, "--spec", "real-tiny", "--dir", dir.toString(), "--precision", "fp16");
+        assertEquals(2, fp16.exitCode(), fp16.err());
+        String err = fp16.err().strip();
         assertFalse(err.contains("\n"), "one line: " + err);
-        assertTrue(err.startsWith("error: ") && err.contains("int8") && err.contains("not supported"), err);
+        assertTrue(err.startsWith("error: ") && err.contains("fp16"), err);
         assertFalse(Files.exists(dir.resolve("checkpoint")), "rejected before generating");
+    }
+
+    /** int8 and int4 run the same flow on quantized exports of their own folders. */
+    @Test
+    void quantizedPrecisionsRunTheRealSizeFlow() throws Exception {
+        Path dir = tmp.resolve("quantized");
+        for (String p : new String[] {"int8", "int4"}) {
+            Run r = omnigenBench(null, "--spec", "real-tiny", "--dir", dir.toString(), "--precision", p, "--size", "64",
+                    "--steps", "1");
+            assertEquals(0, r.exitCode(), r.err());
+            assertTrue(PEAK_LINE.matcher(r.out()).find(), r.out());
+            assertEquals(p, BenchFolder.exportedPrecision(dir.resolve("model-" + p)));
+        }
     }
 
     /** The disk check: what is needed is printed first; too little free space stops the run before any writing. */
