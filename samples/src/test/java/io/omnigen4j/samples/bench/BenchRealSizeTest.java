@@ -66,6 +66,8 @@ class BenchRealSizeTest {
         assertTrue(r.err().contains("generating the real-tiny checkpoint"), r.err());
         assertTrue(r.err().contains("exporting it to " + dir.resolve("model")), r.err());
         assertTrue(r.err().contains("disk: checkpoint ≈ "), r.err());
+        // The real-size flow exports direct VAE convolutions unless told otherwise (memory before VAE speed).
+        assertTrue(r.out().contains("fp32 export with direct VAE convolutions"), r.out());
         for (String s : List.of("omnigen4j bench, real-size: spec real-tiny", "fp32 export", "64×64, 2 steps",
                 "model load: ", "RSS after load: ", "(anon ", ", file ",
                 "text-to-image 64×64, 2 steps: total ", "editing 64×64, 2 steps: total ", "VAE encode ",
