@@ -58,7 +58,7 @@ public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, 
      * ONNX Runtime's CPU memory arena keeps every block a session ever allocated for reuse: fast repeated runs, but
      * the process holds the peak of every graph (transformer and VAE) at once. Without it, activations go back to
      * the system after each run. Measured on OmniGen-v1's real shapes (fp32, 256², two text-to-image calls): peak
-     * RSS 15.9 instead of 17.2 GB; for the small benchmark model the arena is kept for speed.
+     * RSS 15.17 instead of 16.37 GiB; for the small benchmark model the arena is kept for speed.
      */
     public enum CpuArena {
         /** Off when the model's transformer weights exceed {@value Builder#LARGE_MODEL_BYTES} bytes, else on. */
