@@ -37,7 +37,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Turns an OmniGen checkpoint folder into the model folder the SDK loads: six ONNX graphs, two shared weight files,
+ * Turns an OmniGen checkpoint folder into the model folder the SDK loads: seven ONNX graphs, two weight files,
  * the tokenizer files and {@code manifest.json}. Everything is written into a temporary sibling folder that is
  * renamed into place at the end, so a failed or interrupted export never leaves a half-written model.
  * Weights stream from the memory-mapped checkpoint to the weight files: heap use does not grow with model size.

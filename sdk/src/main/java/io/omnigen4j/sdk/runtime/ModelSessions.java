@@ -22,7 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The six ONNX Runtime sessions of one loaded model. Sessions are thread-safe for concurrent {@code run} calls
+ * The seven ONNX Runtime sessions of one loaded model (the decoder weights live in one of them). Sessions are thread-safe for concurrent {@code run} calls
  * (ONNX Runtime guarantees this), so one instance serves every generation of a pipeline. Closing it closes them.
  */
 public final class ModelSessions implements AutoCloseable {
