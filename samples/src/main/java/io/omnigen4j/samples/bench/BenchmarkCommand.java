@@ -116,7 +116,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
 
     @Option(names = "--no-ort-cache",
             description = "Do not cache ONNX Runtime's optimised graphs in DIR/ort-cache (--spec real never does:"
-                    + " the cache would copy the transformer weights twice, ≈ 30 GB in fp32).")
+                    + " the cache would copy the transformer weights again, ≈ 16 GB in fp32).")
     boolean noOrtCache;
 
     @Option(names = "--vae-convolution", paramLabel = "ALG",

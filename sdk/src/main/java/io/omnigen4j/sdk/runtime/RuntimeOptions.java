@@ -17,8 +17,8 @@ import java.util.Objects;
  * @param optimizedModelDir if set, a cache of ONNX Runtime's optimised graphs: loaded when present (keyed by manifest,
  *                          ORT version, optimisation level, provider and CPU), otherwise written after optimising.
  *                          Saves the optimisation time at each load (seconds for a direct-convolution VAE); costs
- *                          disk — each graph gets its own copy of its weights, so roughly twice the transformer
- *                          weights for the real model (≈ 30 GB). Winograd VAE graphs are never cached: they
+ *                          disk — each graph gets its own copy of its weights, so the transformer weights once
+ *                          more for the real model (≈ 16 GB in fp32). Winograd VAE graphs are never cached: they
  *                          optimise in a fraction of a second and run faster freshly optimised
  * @param conditionCacheEntries condition K/V kept between {@code generate} calls (default
  *                          {@value Builder#DEFAULT_CONDITION_CACHE_ENTRIES}; 0 turns it off): with the KV cache on,
