@@ -59,8 +59,8 @@ public final class ModelSessions implements AutoCloseable {
         if (!arena) {
             LOG.debug("loading {} without ONNX Runtime's CPU memory arena", folder.path());
         }
-        options = options.cpuArena() == (arena ? RuntimeOptions.CpuArena.ON : RuntimeOptions.CpuArena.OFF) ? options
-                : withArena(options, arena);
+        // Sessions see the resolved choice: ON or OFF, never AUTO.
+        options = options.withCpuArena(arena ? RuntimeOptions.CpuArena.ON : RuntimeOptions.CpuArena.OFF);
         try {
             OptimizedModelCache cache = options.optimizedModelDir() == null ? null
                     : new OptimizedModelCache(options.optimizedModelDir(), folder, options, provider, env);
@@ -87,12 +87,6 @@ public final class ModelSessions implements AutoCloseable {
         }
         return m.files().stream().filter(f -> decoder.dataFiles().contains(f.path()))
                 .mapToLong(ModelManifest.FileEntry::bytes).sum();
-    }
-
-    private static RuntimeOptions withArena(RuntimeOptions o, boolean arena) {
-        return new RuntimeOptions(o.provider(), o.fallbackToCpu(), o.intraOpThreads(), o.optimization(),
-                o.optimizedModelDir(), o.conditionCacheEntries(), o.vaeTiling(), o.vaeTileSize(),
-                arena ? RuntimeOptions.CpuArena.ON : RuntimeOptions.CpuArena.OFF);
     }
 
     /**

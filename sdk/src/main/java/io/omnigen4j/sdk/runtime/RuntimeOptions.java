@@ -76,6 +76,12 @@ public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, 
         }
     }
 
+    /** These options with {@code arena} instead of {@link #cpuArena()}. */
+    public RuntimeOptions withCpuArena(CpuArena arena) {
+        return new RuntimeOptions(provider, fallbackToCpu, intraOpThreads, optimization, optimizedModelDir,
+                conditionCacheEntries, vaeTiling, vaeTileSize, Objects.requireNonNull(arena, "arena"));
+    }
+
     public static RuntimeOptions defaults() {
         return builder().build();
     }
