@@ -133,8 +133,8 @@ final class Generation {
          * Step inputs and output that stay in place for the whole loop: ONNX Runtime reads the latents and
          * timestep straight from these direct buffers and writes the velocity into {@code velocity} (CPU: no
          * tensor creation or copy per step). {@code stepInputs} holds the decoder's inputs (the step's new-token
-         * embeddings are added per step); the K/V entries are the prefill's own output tensors, re-bound only when
-         * the cache changes (KV cache off).
+         * embeddings are added per step); with the KV cache, the past K/V entries are the prefill's own output
+         * tensors, bound at the first step.
          */
         FloatBuffer latents, timestep, velocity;
         OnnxTensor latentsTensor, timestepTensor, velocityTensor;
@@ -142,8 +142,14 @@ final class Generation {
         /** step_embed's inputs: the latents and timestep buffers above and the output positions. */
         final Map<String, OnnxTensor> embedInputs = new HashMap<>();
         OrtSession.Result boundCache;
-        /** The prefill's input tensors, kept for the per-step prefills when the KV cache is off. */
+        /** The prefill's input tensors (KV cache on), released once the prefill has run. */
         final Map<String, OnnxTensor> prefillInputs = new HashMap<>();
+        /**
+         * KV cache off: the whole sequence's embeddings (condition rows written once, step rows per step), the
+         * decoder's hidden states (CPU: written in place) and the time and output rows of them step_head reads.
+         */
+        FloatBuffer fullEmbeds, fullHidden, stepHidden;
+        OnnxTensor fullHiddenTensor, stepHiddenTensor;
 
         Group(int... branches) {
             this.branches = branches;
@@ -289,13 +295,18 @@ final class Generation {
         }
         Duration vaeEncode = since(t);
 
-        // 4. Condition K/V, once per group.
+        // 4. Condition K/V, once per group; without the KV cache only the condition's embeddings (each step runs
+        //    the whole sequence, as the reference does, and no K/V is kept).
         t = System.nanoTime();
         for (int gi = 0; gi < groups.size(); gi++) {
             checkCancelled();
             Group g = groups.get(gi);
             prepareStepInputs(g, n, lh, lw);
-            g.cache = condition(g, imageTokens.get(gi), hidden);
+            if (req.kvCache()) {
+                g.cache = condition(g, imageTokens.get(gi), hidden);
+            } else {
+                prepareFullSequence(g, imageTokens.get(gi), hidden);
+            }
         }
         Duration prefill = since(t);
 
@@ -320,17 +331,12 @@ final class Generation {
                 z = forced.clone();
             }
             float[] zIn = observing ? z.clone() : null;
-            if (!req.kvCache() && step > 0) {
-                // Without the cache the reference recomputes the condition every step; results are identical.
-                for (int gi = 0; gi < groups.size(); gi++) {
-                    Group g = groups.get(gi);
-                    release(g.cache);
-                    g.cache = null;
-                    g.cache = prefill(g, imageTokens.get(gi), hidden);
-                }
-            }
             for (Group g : groups) {
-                runStep(g, z, schedule.sigma(step), step, raw);
+                if (req.kvCache()) {
+                    runStep(g, z, schedule.sigma(step), step, raw);
+                } else {
+                    runFullStep(g, z, schedule.sigma(step), raw);
+                }
             }
             if (branches == 3) {
                 Guidance.threeBranch(raw[COND], raw[UNCOND], raw[IMG_COND], req.guidanceScale(),
@@ -455,23 +461,16 @@ final class Generation {
         if (g.prefillInputs.isEmpty()) {
             prefillInputs(g, imageTokens, hidden);
         }
-        // The cache is owned by the generation, released at the end (or when replaced). Only the K/V are fetched:
-        // the decoder's hidden states of the condition are not needed.
+        // The cache is owned by the generation, released at the end. Only the K/V are fetched: the decoder's hidden
+        // states of the condition are not needed. Computed once: the inputs are not needed again.
         OrtSession.Result cache = run(DECODER, g.prefillInputs, kvOutputs);
-        if (req.kvCache()) {
-            // Computed once: the inputs are not needed again.
-            g.prefillInputs.values().forEach(this::release);
-            g.prefillInputs.clear();
-        }
+        g.prefillInputs.values().forEach(this::release);
+        g.prefillInputs.clear();
         return cache;
     }
 
-    /**
-     * The prefill's inputs for a group: token embeddings with image tokens spliced into their spans, mask and RoPE
-     * tables. Without the KV cache the prefill runs again at every step on these same tensors (the reference
-     * recomputes the condition; its inputs do not change).
-     */
-    private void prefillInputs(Group g, Map<Integer, float[]> imageTokens, int hidden) throws OrtException {
+    /** The condition's token embeddings with the image tokens spliced into their spans, [B, C, hidden]. */
+    private float[] conditionEmbeddings(Group g, Map<Integer, float[]> imageTokens, int hidden) throws OrtException {
         Collation col = g.collation;
         int b = col.batch(), c = col.conditionLength();
         float[] embeds;
@@ -486,6 +485,14 @@ final class Generation {
                 System.arraycopy(tok, 0, embeds, (row * c + span.start()) * hidden, span.length() * hidden);
             }
         }
+        return embeds;
+    }
+
+    /** The prefill's inputs for a group: condition embeddings, mask and RoPE tables, an empty past. */
+    private void prefillInputs(Group g, Map<Integer, float[]> imageTokens, int hidden) throws OrtException {
+        Collation col = g.collation;
+        int b = col.batch(), c = col.conditionLength();
+        float[] embeds = conditionEmbeddings(g, imageTokens, hidden);
         CosSin cs = model.rotary().compute(col.conditionPositionIds(), b, c, g.longFactors);
         int half = cs.halfDim();
         g.prefillInputs.put("inputs_embeds", floats(embeds, new long[] {b, c, hidden}));
@@ -508,6 +515,10 @@ final class Generation {
         int ps = model.manifest().omnigen().patchSize();
         long[] pos = posIndex(lh / ps, lw / ps);
         g.posIndex = longs(pos, new long[] {n});
+        prepareStepBuffers(g, b, lh, lw);
+        if (!req.kvCache()) {
+            return; // the whole-sequence inputs come from prepareFullSequence
+        }
         CosSin cs = model.rotary().compute(col.stepPositionIds(), b, n + 1, g.longFactors);
         long[] ropeShape = {b, n + 1, cs.halfDim()};
         g.cos = floats(cs.cos(), ropeShape);
@@ -518,6 +529,14 @@ final class Generation {
         g.maskStep0 = compat
                 ? floats(col.stepAdditiveMask(true), maskShape)
                 : g.maskSteps;
+        g.stepInputs.put("rope_cos", g.cos);
+        g.stepInputs.put("rope_sin", g.sin);
+        // A step keeps no K/V of its own tokens: they change with every σ.
+        g.stepInputs.put("cache_tokens", longs(new long[] {0}, new long[] {1}));
+    }
+
+    /** The latents, timestep and velocity buffers of a group's steps, and step_embed's inputs. */
+    private void prepareStepBuffers(Group g, int b, int lh, int lw) throws OrtException {
         long[] latentShape = {b, model.manifest().omnigen().latentChannels(), lh, lw};
         int latentSize = (int) (latentShape[0] * latentShape[1] * lh * lw);
         g.latents = directFloats(latentSize);
@@ -529,10 +548,41 @@ final class Generation {
         g.embedInputs.put("latents", g.latentsTensor);
         g.embedInputs.put("timestep", g.timestepTensor);
         g.embedInputs.put("pos_index", g.posIndex);
-        g.stepInputs.put("rope_cos", g.cos);
-        g.stepInputs.put("rope_sin", g.sin);
-        // A step keeps no K/V of its own tokens: they change with every σ.
+    }
+
+    /**
+     * The decoder's inputs for steps without the KV cache: every step runs the whole sequence (condition, time
+     * token, output image) from an empty past and keeps no K/V, as the reference's {@code use_kv_cache=False}. The
+     * condition rows of the embeddings are written once here; each step writes its own rows after them. Nothing
+     * grows with the number of branches: a 1024² edit with the 3.8 B model holds no condition K/V at all (about
+     * 3.3 GB per image branch with the cache).
+     */
+    private void prepareFullSequence(Group g, Map<Integer, float[]> imageTokens, int hidden) throws OrtException {
+        Collation col = g.collation;
+        int b = col.batch(), c = col.conditionLength(), s = col.sequenceLength(), newLen = col.stepTokens();
+        float[] condition = conditionEmbeddings(g, imageTokens, hidden);
+        g.fullEmbeds = directFloats(b * s * hidden);
+        for (int row = 0; row < b; row++) {
+            g.fullEmbeds.put(row * s * hidden, condition, row * c * hidden, c * hidden);
+        }
+        g.stepInputs.put("inputs_embeds", track(OnnxTensor.createTensor(env, g.fullEmbeds, new long[] {b, s, hidden})));
+        CosSin cs = model.rotary().compute(col.positionIds(), b, s, g.longFactors);
+        long[] ropeShape = {b, s, cs.halfDim()};
+        g.stepInputs.put("rope_cos", floats(cs.cos(), ropeShape));
+        g.stepInputs.put("rope_sin", floats(cs.sin(), ropeShape));
+        g.stepInputs.put("attention_mask", floats(col.fullAdditiveMask(), new long[] {b, 1, s, s}));
         g.stepInputs.put("cache_tokens", longs(new long[] {0}, new long[] {1}));
+        OnnxTensor emptyPast = floats(new float[0], new long[] {b, kvHeads, 0, headDim});
+        for (int l = 0; l < layers; l++) {
+            g.stepInputs.put(pastKey[l], emptyPast);
+            g.stepInputs.put(pastValue[l], emptyPast);
+        }
+        if (sessions.provider().kind() == ExecutionProvider.Kind.CPU) {
+            g.fullHidden = directFloats(b * s * hidden);
+            g.fullHiddenTensor = track(OnnxTensor.createTensor(env, g.fullHidden, new long[] {b, s, hidden}));
+        }
+        g.stepHidden = directFloats(b * newLen * hidden);
+        g.stepHiddenTensor = track(OnnxTensor.createTensor(env, g.stepHidden, new long[] {b, newLen, hidden}));
     }
 
     private static FloatBuffer directFloats(int n) {
@@ -544,13 +594,7 @@ final class Generation {
      * {@code z.length}, reused across steps).
      */
     private void runStep(Group g, float[] z, float sigma, int step, float[][] raw) throws OrtException {
-        int reps = g.branches.length;
-        for (int k = 0; k < reps; k++) {
-            g.latents.put(k * z.length, z);
-        }
-        for (int i = 0; i < g.timestep.capacity(); i++) {
-            g.timestep.put(i, sigma);
-        }
+        setStepInputs(g, z, sigma);
         if (g.boundCache != g.cache) {
             for (int l = 0; l < layers; l++) {
                 g.stepInputs.put(pastKey[l], (OnnxTensor) g.cache.get(presentKey[l]).orElseThrow());
@@ -569,16 +613,67 @@ final class Generation {
                     "hidden_states", (OnnxTensor) decoded.get("hidden_states").orElseThrow(),
                     "time_emb", (OnnxTensor) embedded.get("time_emb").orElseThrow(),
                     "latents", g.latentsTensor);
-            if (sessions.provider().kind() == ExecutionProvider.Kind.CPU) {
-                release(runInto(STEP_HEAD, headInputs, g.velocityTensor));
-            } else {
-                // Pre-made outputs are tested on the CPU provider only; elsewhere ORT allocates and we copy.
-                FloatBuffer out = ((OnnxTensor) s.run(STEP_HEAD, headInputs).get(0)).getFloatBuffer();
-                g.velocity.put(0, out, 0, out.capacity());
-            }
+            runHead(s, headInputs, g);
         }
-        for (int k = 0; k < reps; k++) {
-            g.velocity.get(k * z.length, raw[g.branches[k]]);
+        readVelocity(g, z.length, raw);
+    }
+
+    /**
+     * A step without the KV cache: step_embed → the decoder over the whole sequence → the rows of the time token and
+     * output image → step_head; each branch's velocity goes to {@code raw[branch]}.
+     */
+    private void runFullStep(Group g, float[] z, float sigma, float[][] raw) throws OrtException {
+        Collation col = g.collation;
+        int b = col.batch(), c = col.conditionLength(), s = col.sequenceLength(), newLen = col.stepTokens();
+        int hidden = model.manifest().transformer().hiddenSize();
+        setStepInputs(g, z, sigma);
+        try (Scope sc = new Scope()) {
+            OrtSession.Result embedded = sc.run(STEP_EMBED, g.embedInputs);
+            FloatBuffer stepRows = ((OnnxTensor) embedded.get("inputs_embeds").orElseThrow()).getFloatBuffer();
+            for (int row = 0; row < b; row++) {
+                g.fullEmbeds.put((row * s + c) * hidden, stepRows, row * newLen * hidden, newLen * hidden);
+            }
+            FloatBuffer states;
+            if (g.fullHiddenTensor != null) {
+                sc.add(runInto(DECODER, g.stepInputs, "hidden_states", g.fullHiddenTensor));
+                states = g.fullHidden;
+            } else {
+                states = ((OnnxTensor) sc.run(DECODER, g.stepInputs, HIDDEN_STATES).get(0)).getFloatBuffer();
+            }
+            for (int row = 0; row < b; row++) {
+                g.stepHidden.put(row * newLen * hidden, states, (row * s + c) * hidden, newLen * hidden);
+            }
+            Map<String, OnnxTensor> headInputs = Map.of("hidden_states", g.stepHiddenTensor,
+                    "time_emb", (OnnxTensor) embedded.get("time_emb").orElseThrow(), "latents", g.latentsTensor);
+            runHead(sc, headInputs, g);
+        }
+        readVelocity(g, z.length, raw);
+    }
+
+    /** Writes the step's latents (one copy per row group) and timestep into the group's input buffers. */
+    private static void setStepInputs(Group g, float[] z, float sigma) {
+        for (int k = 0; k < g.branches.length; k++) {
+            g.latents.put(k * z.length, z);
+        }
+        for (int i = 0; i < g.timestep.capacity(); i++) {
+            g.timestep.put(i, sigma);
+        }
+    }
+
+    /** step_head into the group's velocity buffer (CPU: ONNX Runtime writes it in place). */
+    private void runHead(Scope s, Map<String, OnnxTensor> headInputs, Group g) throws OrtException {
+        if (sessions.provider().kind() == ExecutionProvider.Kind.CPU) {
+            s.add(runInto(STEP_HEAD, headInputs, "velocity", g.velocityTensor));
+        } else {
+            // Pre-made outputs are tested on the CPU provider only; elsewhere ORT allocates and we copy.
+            FloatBuffer out = ((OnnxTensor) s.run(STEP_HEAD, headInputs).get(0)).getFloatBuffer();
+            g.velocity.put(0, out, 0, out.capacity());
+        }
+    }
+
+    private static void readVelocity(Group g, int per, float[][] raw) {
+        for (int k = 0; k < g.branches.length; k++) {
+            g.velocity.get(k * per, raw[g.branches[k]]);
         }
     }
 
@@ -631,14 +726,13 @@ final class Generation {
     }
 
     /**
-     * Runs a graph whose single output ONNX Runtime writes into {@code output} (a tensor over a direct buffer this
-     * generation owns). The returned result is owned by this generation; closing it leaves {@code output} open.
+     * Runs a graph, fetching only its output {@code name}, which ONNX Runtime writes into {@code output} (a tensor
+     * over a direct buffer this generation owns). The returned result is owned by this generation; closing it leaves {@code output} open.
      */
-    private OrtSession.Result runInto(String graph, Map<String, OnnxTensor> inputs, OnnxTensor output)
+    private OrtSession.Result runInto(String graph, Map<String, OnnxTensor> inputs, String name, OnnxTensor output)
             throws OrtException {
         OrtSession session = sessions.session(graph);
         RUNS.incrementAndGet();
-        String name = session.getOutputNames().iterator().next();
         long t0 = System.nanoTime();
         OrtSession.Result r = session.run(inputs, Collections.emptySet(), Map.of(name, output), runOptions);
         graphNanos += System.nanoTime() - t0;

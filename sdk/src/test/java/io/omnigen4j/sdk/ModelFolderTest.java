@@ -115,7 +115,7 @@ class ModelFolderTest {
     @Test
     void olderGraphsRevisionIsRejectedWithAHint() throws Exception {
         Path folder = damagedCopy();
-        editManifest(folder, "\"graphs_revision\"\\s*:\\s*5", "\"graphs_revision\" : 2");
+        editManifest(folder, "\"graphs_revision\"\\s*:\\s*6", "\"graphs_revision\" : 2");
         loadFails(folder, "graphs revision 2", "older exporter", "export the checkpoint again");
     }
 
@@ -123,7 +123,7 @@ class ModelFolderTest {
     @Test
     void revisionThreeStillLoads() throws Exception {
         Path folder = damagedCopy();
-        editManifest(folder, "\"graphs_revision\"\\s*:\\s*5", "\"graphs_revision\" : 3");
+        editManifest(folder, "\"graphs_revision\"\\s*:\\s*6", "\"graphs_revision\" : 3");
         assertDoesNotThrow(() -> OmniGen.load(folder).close());
     }
 

@@ -231,7 +231,7 @@ public final class TransformerGraphs {
     /**
      * One Phi-3 decoder layer over the new tokens, attending to {@code past} K/V (possibly empty) and their own. The
      * rotated K/V of the first {@code cacheTokens} new tokens become the outputs {@code present_key_i} /
-     * {@code present_value_i} (sliced before the head transpose, so a step's empty slice costs nothing).
+     * {@code present_value_i} (a step's {@code cacheTokens} = 0 gives empty ones).
      */
     private Value decoderLayer(GraphBuilder g, int i, Value h, Value mask, Value cos, Value sin, Value pastK,
                                Value pastV, Value cacheTokens) {
@@ -249,13 +249,13 @@ public final class TransformerGraphs {
         Value v = w.project(g, x, qkvName, qkvRows, d.hidden(), qDim + kvDim, kvDim);
         q = rope(g, q, cos, sin, d.heads());
         k = rope(g, k, cos, sin, d.kvHeads());
-        Value zero = g.constLongs(0);
-        Value one = g.constLongs(1);
-        g.output(headsFirst(g, g.op("Slice").in(k, zero, cacheTokens, one).out()), presentKey(i), OnnxType.FLOAT,
-                "batch", d.kvHeads(), "cache_tokens", hd);
-        g.output(headsFirst(g, g.op("Slice").in(v, zero, cacheTokens, one).out()), presentValue(i), OnnxType.FLOAT,
-                "batch", d.kvHeads(), "cache_tokens", hd);
-        Value attn = attention(g, q, k, v, mask, pastK, pastV);
+        // The present K/V are sliced from the new tokens and fed back into the attention's key/value sequence
+        // (past ‖ present ‖ rest): as ancestors of the hidden states they run in the layer, so ONNX Runtime frees
+        // each layer's new K/V with it. As leaf outputs they were placed after the last layer and every layer's
+        // new K/V stayed allocated until then (about 96 MB per layer at 4097 new tokens, 3 GB for 32 layers).
+        Value kAll = withPresent(g, headsFirst(g, k), pastK, cacheTokens, presentKey(i));
+        Value vAll = withPresent(g, headsFirst(g, v), pastV, cacheTokens, presentValue(i));
+        Value attn = attention(g, q, kAll, vAll, mask);
         Value o = w.project(g, attn, p + "self_attn.o_proj.weight", d.hidden(), qDim);
         h = add(g, h, o);
         Value x2 = rmsNorm(g, h, w.plain(g, p + "post_attention_layernorm.weight", d.hidden()), d.rmsEps());
@@ -269,39 +269,44 @@ public final class TransformerGraphs {
     }
 
     /**
-     * Attention-23 over the new tokens and the past, in {@link #attentionGroups} head groups whose outputs are
-     * concatenated back (q/k/v split along the hidden axis, past K/V along the head axis).
+     * {@code past ‖ new[0, cacheTokens) ‖ new[cacheTokens, S)} along the sequence axis of [B, kv, ·, hd], with the
+     * middle part also the graph output {@code presentName}.
      */
-    private Value attention(GraphBuilder g, Value q, Value k, Value v, Value mask, Value pastK, Value pastV) {
+    private Value withPresent(GraphBuilder g, Value newHeads, Value past, Value cacheTokens, String presentName) {
+        Value axis = g.constLongs(2);
+        // The output's own value (after the renaming Identity) feeds the Concat, so no leaf node is left behind.
+        Value present = g.output(g.op("Slice").in(newHeads, g.constLongs(0), cacheTokens, axis).out(),
+                presentName, OnnxType.FLOAT, "batch", d.kvHeads(), "cache_tokens", d.headDim());
+        Value rest = g.op("Slice").in(newHeads, cacheTokens, g.constLongs(Long.MAX_VALUE), axis).out();
+        return concat(g, 2, past, present, rest);
+    }
+
+    /**
+     * Attention-23 of the new tokens' queries over the whole key/value sequence (past and new), in
+     * {@link #attentionGroups} head groups whose outputs are concatenated back (q split along the hidden axis, K/V
+     * along the head axis). The past is concatenated in the graph rather than passed as Attention's past inputs:
+     * with a past, ONNX Runtime's CPU kernel also produces present_key/present_value (past + new), which this graph
+     * never uses but which stay allocated until the run ends (about 100 MB per layer at 4097 new tokens).
+     */
+    private Value attention(GraphBuilder g, Value q, Value kAll, Value vAll, Value mask) {
         int groups = attentionGroups;
         if (groups == 1) {
-            return attentionNode(g, q, k, v, mask, pastK, pastV, d.heads(), d.kvHeads());
+            return attentionNode(g, q, kAll, vAll, mask, d.heads());
         }
         int qh = d.heads() / groups, kvh = d.kvHeads() / groups;
         Value[] qs = split(g, q, -1, (long) qh * d.headDim(), groups);
-        Value[] ks = split(g, k, -1, (long) kvh * d.headDim(), groups);
-        Value[] vs = split(g, v, -1, (long) kvh * d.headDim(), groups);
-        Value[] pks = split(g, pastK, 1, kvh, groups);
-        Value[] pvs = split(g, pastV, 1, kvh, groups);
+        Value[] ks = split(g, kAll, 1, kvh, groups);
+        Value[] vs = split(g, vAll, 1, kvh, groups);
         Value[] outs = new Value[groups];
         for (int i = 0; i < groups; i++) {
-            outs[i] = attentionNode(g, qs[i], ks[i], vs[i], mask, pks[i], pvs[i], qh, kvh);
+            outs[i] = attentionNode(g, qs[i], ks[i], vs[i], mask, qh);
         }
         return concat(g, -1, outs);
     }
 
-    /**
-     * One Attention-23 node over the past and the new tokens, all in the 4-D [batch, heads, seq, head_dim] layout.
-     * The past is concatenated here rather than passed as Attention's past inputs: with a past, ONNX Runtime's CPU
-     * kernel also produces present_key/present_value (past + new), which this graph never uses but which stay
-     * allocated until the run ends: at full width and 4097 new tokens a run held about 195 MB per layer with them
-     * and about 96 MB without (2-, 4- and 8-layer exports), some 3 GB of a 32-layer 1024² step.
-     */
-    private Value attentionNode(GraphBuilder g, Value q, Value k, Value v, Value mask, Value pastK, Value pastV,
-                                int heads, int kvHeads) {
+    /** One Attention-23 node in the 4-D [batch, heads, seq, head_dim] layout; K/V already include the past. */
+    private Value attentionNode(GraphBuilder g, Value q, Value k4, Value v4, Value mask, int heads) {
         Value q4 = toHeads(g, q, heads);
-        Value k4 = concat(g, 2, pastK, toHeads(g, k, kvHeads));
-        Value v4 = concat(g, 2, pastV, toHeads(g, v, kvHeads));
         Value o4 = g.op("Attention").in(q4, k4, v4, mask).out();
         return reshape(g, transpose(g, o4, 0, 2, 1, 3), 0, 0, (long) heads * d.headDim());
     }

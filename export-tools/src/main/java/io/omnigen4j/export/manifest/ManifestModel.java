@@ -36,9 +36,10 @@ public record ManifestModel(
      * q/k/v and gate/up projections with Split (absent in folders from before the field); 2: one MatMul each;
      * 3: one decoder graph (`transformer`) for prefill and steps, with `step_embed` and `step_head` around it;
      * 4: the same with attention in groups of at most 8 heads (same inputs and outputs as 3); 5: the past K/V
-     * concatenated before Attention instead of passed as its past (no unused present outputs held during a run).
+     * concatenated before Attention instead of passed as its past (no unused present outputs held during a run); 6: the
+     * present K/V feed the attention's key/value sequence, so each layer's new K/V are freed with the layer.
      */
-    public static final int GRAPHS_REVISION = 5;
+    public static final int GRAPHS_REVISION = 6;
 
     /**
      * How the transformer's weights are quantized (absent for fp32 folders): the scheme of its linear layers and

@@ -106,6 +106,38 @@ class TransformerGraphsTest {
     }
 
     /**
+     * Every decoder node is an ancestor of {@code hidden_states}: a node only on the way to a present K/V output
+     * would be a leaf that ONNX Runtime schedules after the last layer, keeping every layer's new K/V allocated until
+     * the end of the run (about 3 GB for OmniGen-v1 at 1024²).
+     */
+    @Test
+    void everyDecoderNodeFeedsTheHiddenStates() throws Exception {
+        TransformerDims dims = new TransformerDims(HIDDEN, LAYERS, HEADS, HEADS, 128, 32064, 1e-5f, 192, 2, 4);
+        try (SafetensorsFile f = SafetensorsFile.open(Fixtures.model("tiny-omnigen-a").resolve("model.safetensors"))) {
+            for (int perNode : new int[] {HEADS, 1}) {
+                GraphBuilder decoder = new TransformerGraphs(dims, new CheckpointWeights(f), perNode).decoder();
+                Map<String, GraphBuilder.Node> producer = new HashMap<>();
+                decoder.nodes().forEach(n -> n.outputs().forEach(o -> producer.put(o, n)));
+                java.util.Set<GraphBuilder.Node> reached = new java.util.HashSet<>();
+                java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(List.of("hidden_states"));
+                while (!todo.isEmpty()) {
+                    GraphBuilder.Node n = producer.get(todo.pop());
+                    if (n != null && reached.add(n)) {
+                        todo.addAll(n.inputs());
+                    }
+                }
+                List<String> stray = decoder.nodes().stream().filter(n -> !reached.contains(n))
+                        .map(GraphBuilder.Node::name).toList();
+                assertEquals(List.of(), stray, "nodes that do not feed hidden_states (" + perNode + " heads per node)");
+                for (int l = 0; l < LAYERS; l++) {
+                    assertTrue(reached.contains(producer.get(TransformerGraphs.presentKey(l))), "present_key_" + l);
+                    assertTrue(reached.contains(producer.get(TransformerGraphs.presentValue(l))), "present_value_" + l);
+                }
+            }
+        }
+    }
+
+    /**
      * Attention in head groups (here 4 groups of one head, as OmniGen-v1's 32 heads run in 4 groups of 8) gives the
      * same hidden states and K/V as one Attention node over all heads, with a past and a padding-style mask.
      */

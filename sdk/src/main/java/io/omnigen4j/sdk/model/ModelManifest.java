@@ -39,11 +39,12 @@ public record ModelManifest(
     /**
      * The graph layouts this SDK runs: 3 = one decoder graph for prefill and steps (one copy of the weights), 4 = the
      * same with head-grouped attention (same inputs and outputs; a quarter of the attention memory), 5 = the same
-     * with the past K/V concatenated before Attention (less memory held during a step). Folders from older exporters
+     * with the past K/V concatenated before Attention (less memory held during a step), 6 = the same with each
+     * layer's new K/V freed within the layer (3 GB less at 1024² for OmniGen-v1). Folders from older exporters
      * (separate prefill and step graphs) must be exported again.
      */
     public static final int MIN_GRAPHS_REVISION = 3;
-    public static final int MAX_GRAPHS_REVISION = 5;
+    public static final int MAX_GRAPHS_REVISION = 6;
 
     /**
      * How the transformer's weights are quantized; null in fp32 folders (and folders from before the field). The
