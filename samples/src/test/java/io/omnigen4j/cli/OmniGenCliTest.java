@@ -134,6 +134,17 @@ class OmniGenCliTest {
         assertEquals("32x48", meta.get("size"));
         assertEquals("1", meta.get("input_images"));
         assertEquals("1.6", meta.get("image_guidance_scale"));
+        assertEquals("on", meta.get("kv_cache"));
+
+        // Without the KV cache (the low-memory path): same size, recorded in the metadata.
+        Path noCache = dir.resolve("edited-no-cache.png");
+        Run r2 = run("generate", "--prompt", "<img><|image_1|></img> Make the sky blue.", "--image", input.toString(),
+                "--input-size-as-output", "--steps", "2", "--seed", "3", "--kv-cache", "off", "--out",
+                noCache.toString());
+        assertEquals(0, r2.code(), r2.err());
+        byte[] bytes2 = Files.readAllBytes(noCache);
+        assertEquals(32, new DesktopImageCodec().decode(bytes2).width());
+        assertEquals("off", PngText.read(bytes2).get("kv_cache"));
     }
 
     @Test
@@ -194,6 +205,7 @@ class OmniGenCliTest {
         run("frobnicate").assertOneLineError(2, "frobnicate");
         run("generate", "--prompt", "x", "--vae-tiling", "sideways").assertOneLineError(2, "auto, always, never");
         run("generate", "--prompt", "x", "--cpu-arena", "maybe").assertOneLineError(2, "auto, on, off");
+        run("generate", "--prompt", "x", "--kv-cache", "maybe").assertOneLineError(2, "--kv-cache: expected on or off");
         run("generate", "--prompt", "x", "--vae-tile-size", "100").assertOneLineError(2, "--vae-tile-size");
     }
 
