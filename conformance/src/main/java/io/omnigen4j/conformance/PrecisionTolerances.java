@@ -63,16 +63,19 @@ public record PrecisionTolerances(Precision precision, Tolerance raw, Tolerance 
             Tolerance.abs(0.18).withMinCorrelation(0.99),    // image.float01: worst 0.0862, r 0.99505
             new Uint8Rule(20, 0.05, 44, 0.989));             // worst p95 10 levels, max 22, r 0.99458
 
-    /** int4 weights (MatMulNBits, blocks of 32, asymmetric, accuracy level 4); measured worst in the comments. */
+    /**
+     * int4 weights (MatMulNBits, asymmetric, accuracy level 4): the worst of blocks of 128 (the exporter's default)
+     * and blocks of 32, measured worst in the comments as "b128; b32".
+     */
     public static final PrecisionTolerances INT4 = new PrecisionTolerances(Precision.INT4,
-            Tolerance.abs(4.5).withMinCorrelation(0.75),     // raw: worst 2.24, r 0.8772
-            Tolerance.abs(11).withMinCorrelation(0.60),      // velocity: worst 5.35, r 0.8034
-            Tolerance.abs(3.6).withMinCorrelation(0.87),     // z_in (i ≥ 1), z_out: worst 1.78, r 0.9368
-            Tolerance.abs(7.8).withMinCorrelation(0.66),     // latents.final: worst 3.87, r 0.8306
-            Tolerance.abs(60).withMinCorrelation(0.66),      // vae_decode.input: worst 29.7, r 0.8306
-            Tolerance.abs(2.1).withMinCorrelation(0.57),     // vae_decode.output: worst 1.01, r 0.7876
-            Tolerance.abs(1.1).withMinCorrelation(0.56),     // image.float01: worst 0.504, r 0.7826
-            new Uint8Rule(122, 0.05, 255, 0.53));            // worst p95 61 levels, max 128, r 0.7674
+            Tolerance.abs(4.5).withMinCorrelation(0.74),     // raw: worst 1.97, r 0.8740; 2.24, r 0.8772
+            Tolerance.abs(11).withMinCorrelation(0.56),      // velocity: worst 5.00, r 0.7835; 5.35, r 0.8034
+            Tolerance.abs(3.6).withMinCorrelation(0.82),     // z_in (i ≥ 1), z_out: worst 1.67, r 0.9129; 1.78, r 0.9368
+            Tolerance.abs(8.0).withMinCorrelation(0.56),     // latents.final: worst 3.97, r 0.7823; 3.87, r 0.8306
+            Tolerance.abs(61).withMinCorrelation(0.56),      // vae_decode.input: worst 30.5, r 0.7823; 29.7, r 0.8306
+            Tolerance.abs(2.9).withMinCorrelation(0.41),     // vae_decode.output: worst 1.41, r 0.7050; 1.01, r 0.7876
+            Tolerance.abs(1.2).withMinCorrelation(0.41),     // image.float01: worst 0.575, r 0.7090; 0.504, r 0.7826
+            new Uint8Rule(122, 0.05, 255, 0.30));            // b32 p95 61 levels (b128: ≤ 0.3 % above 122), max 146, r 0.6527
 
     /**
      * The bounds for {@code p}.

@@ -131,7 +131,7 @@ class ReportTest {
         }
         Path file = tmp.resolve("t.safetensors");
         writeF32(file, "v", ref);
-        Tolerance tol = PrecisionTolerances.INT4.velocity(); // |Δ| ≤ 11, r ≥ 0.6
+        Tolerance tol = PrecisionTolerances.INT4.velocity(); // |Δ| ≤ 11, r ≥ 0.56
         try (io.omnigen4j.export.safetensors.SafetensorsFile f =
                      io.omnigen4j.export.safetensors.SafetensorsFile.open(file)) {
             StageTable ok = new StageTable(f, s -> true);
@@ -146,7 +146,7 @@ class ReportTest {
             assertTrue(fail.maxAbsError() < 11);
             assertEquals(Status.FAIL, fail.status());
             assertEquals(0.0, fail.correlation());
-            assertTrue(fail.note().contains("r 0.0000 < 0.6"), fail.note());
+            assertTrue(fail.note().contains("r 0.0000 < 0.56"), fail.note());
 
             StageTable fp32 = new StageTable(f, s -> true);
             fp32.floats("v", ref.clone(), new int[] {n}, Tolerances.STEP);
@@ -162,7 +162,7 @@ class ReportTest {
         }
         StageResult grey = r.judge("image.uint8", flat, img); // within 122 levels everywhere, but no image
         assertEquals(Status.FAIL, grey.status(), grey.note());
-        assertTrue(grey.note().contains("correlation below 0.53"), grey.note());
+        assertTrue(grey.note().contains("correlation below 0.3"), grey.note());
     }
 
     private static void writeF32(Path file, String name, float[] v) throws java.io.IOException {

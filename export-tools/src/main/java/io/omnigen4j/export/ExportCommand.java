@@ -55,6 +55,12 @@ public final class ExportCommand implements Callable<Integer> {
                     + " vae.weights about 3.8x larger for the SDXL VAE) or direct (one Conv each). Default: ${DEFAULT-VALUE}.")
     String vaeConvolution;
 
+    @Option(names = "--attention-heads-per-node", paramLabel = "N",
+            description = "At most N query heads per Attention node of the decoder (default: 8). ONNX Runtime's CPU"
+                    + " kernel holds the attention scores of all a node's heads at once and gives each head one thread:"
+                    + " fewer heads per node need less memory for large images and use fewer cores for attention.")
+    Integer attentionHeadsPerNode;
+
     @Option(names = "--force", description = "Replace the output folder if it exists.")
     boolean force;
 
@@ -83,6 +89,9 @@ public final class ExportCommand implements Callable<Integer> {
             }
             if (quantEmbedding != null) {
                 builder.quantizeEmbedding(quantEmbedding);
+            }
+            if (attentionHeadsPerNode != null) {
+                builder.attentionHeadsPerNode(attentionHeadsPerNode);
             }
             ExportOptions options = builder
                     .vaeConvolution(io.omnigen4j.export.graphs.VaeGraphs.Convolution.parse(vaeConvolution))

@@ -18,11 +18,16 @@ import java.util.function.Consumer;
  *                   {@code precision} and the quantization settings; {@link WeightFormat#FP32} for fp32
  * @param vaeConvolution how the VAE graphs write their 3×3 convolutions (default Winograd: VAE about 1.6× faster on
  *                   the CPU; vae.weights about 3.8× larger for the SDXL VAE)
+ * @param attentionHeadsPerNode at most this many query heads per Attention node of the decoder (default
+ *                   {@link io.omnigen4j.export.graphs.TransformerGraphs#DEFAULT_HEADS_PER_ATTENTION}): ONNX Runtime's CPU
+ *                   kernel holds the scores of a node's heads at once and runs one thread per head, so fewer heads
+ *                   per node is less memory and less attention parallelism
  * @param force      replace an existing output folder
  * @param progress   receives one line per export stage (never null)
  */
 public record ExportOptions(Path checkpoint, Path output, Precision precision, WeightFormat transformerWeights,
-                            VaeGraphs.Convolution vaeConvolution, boolean force, Consumer<String> progress) {
+                            VaeGraphs.Convolution vaeConvolution, int attentionHeadsPerNode, boolean force,
+                            Consumer<String> progress) {
 
     public enum Precision {
         FP32, INT8, INT4, FP16, BF16;
@@ -55,6 +60,7 @@ public record ExportOptions(Path checkpoint, Path output, Precision precision, W
         private Integer accuracyLevel;
         private Boolean quantizeEmbedding;
         private VaeGraphs.Convolution vaeConvolution = VaeGraphs.Convolution.WINOGRAD;
+        private int attentionHeadsPerNode = io.omnigen4j.export.graphs.TransformerGraphs.DEFAULT_HEADS_PER_ATTENTION;
         private boolean force;
         private Consumer<String> progress = s -> { };
 
@@ -97,6 +103,12 @@ public record ExportOptions(Path checkpoint, Path output, Precision precision, W
             return this;
         }
 
+        /** At most this many query heads per decoder Attention node (≥ 1; rounded down to keep whole GQA groups). */
+        public Builder attentionHeadsPerNode(int heads) {
+            this.attentionHeadsPerNode = heads;
+            return this;
+        }
+
         public Builder force(boolean f) {
             this.force = f;
             return this;
@@ -132,10 +144,14 @@ public record ExportOptions(Path checkpoint, Path output, Precision precision, W
                 case FP16, BF16 -> throw new IllegalArgumentException("precision " + precision.id()
                         + " is not supported yet; export with fp32, int8 or int4");
             };
+            if (attentionHeadsPerNode < 1) {
+                throw new IllegalArgumentException("attention heads per node must be ≥ 1, got " + attentionHeadsPerNode);
+            }
             if (checkpoint.toAbsolutePath().normalize().equals(output.toAbsolutePath().normalize())) {
                 throw new IllegalArgumentException("output folder must differ from the checkpoint folder");
             }
-            return new ExportOptions(checkpoint, output, precision, weights, vaeConvolution, force, progress);
+            return new ExportOptions(checkpoint, output, precision, weights, vaeConvolution, attentionHeadsPerNode,
+                    force, progress);
         }
     }
 }

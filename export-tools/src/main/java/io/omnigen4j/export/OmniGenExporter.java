@@ -79,6 +79,7 @@ public final class OmniGenExporter {
         boolean done = false;
         try {
             Map<String, ManifestModel.GraphEntry> graphs = new LinkedHashMap<>();
+            int headsPerNode;
             // Weight files are hashed while written: re-reading 15 GB for the manifest would double the I/O.
             Map<String, String> knownSha = new LinkedHashMap<>();
             TransformerDims dims = new TransformerDims(phi.hiddenSize(), phi.numHiddenLayers(),
@@ -89,7 +90,8 @@ public final class OmniGenExporter {
             try (SafetensorsFile model = SafetensorsFile.open(ckpt.resolve("model.safetensors"));
                  ExternalDataFile data = new ExternalDataFile(tmp.resolve(TRANSFORMER_WEIGHTS))) {
                 TransformerGraphs tg = new TransformerGraphs(dims, new CheckpointWeights(model,
-                        options.transformerWeights()));
+                        options.transformerWeights()), options.attentionHeadsPerNode());
+                headsPerNode = dims.heads() / tg.attentionGroups();
                 for (GraphBuilder g : tg.all()) {
                     options.progress().accept("writing " + g.name() + ".onnx" + quantizedNodes(g));
                     writer.write(g, tmp.resolve(g.name() + ".onnx"), data, meta);
@@ -138,7 +140,7 @@ public final class OmniGenExporter {
             ManifestModel manifest = new ManifestModel(ManifestModel.FORMAT, ManifestModel.FORMAT_VERSION,
                     "omnigen4j-export " + VERSION, ManifestModel.GRAPHS_REVISION, options.precision().id(),
                     quantization(options.transformerWeights()),
-                    options.vaeConvolution().id(), phi.toJson(), vae.toJson(),
+                    options.vaeConvolution().id(), headsPerNode, phi.toJson(), vae.toJson(),
                     new ManifestModel.OmniGenConstants(192, 2, vae.latentChannels(), vae.downsampleFactor(),
                             TransformerDims.TIME_FEATURES, 2, "batch,kv_heads,cond_len,head_dim"),
                     graphs, new ManifestModel.TokenizerEntry("tokenizer.json", extra), files);

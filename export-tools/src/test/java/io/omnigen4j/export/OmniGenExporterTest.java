@@ -110,6 +110,37 @@ class OmniGenExporterTest {
                 ExportOptions.builder(tmp, tmp.resolve("o")).build().vaeConvolution());
     }
 
+    /**
+     * --attention-heads-per-node sets the decoder's Attention nodes per layer and is recorded in the manifest (the
+     * tiny model has 4 heads: default one node per layer, 1 → four); the rest of the graphs and weights are the same.
+     */
+    @Test
+    void attentionHeadsPerNodeIsAnOptionRecordedInTheManifest() throws Exception {
+        Path ckpt = Fixtures.model("tiny-omnigen-a");
+        Path whole = tmp.resolve("whole");
+        Path single = tmp.resolve("single");
+        OmniGenExporter.export(ExportOptions.builder(ckpt, whole).build());
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(0, command(out, err).execute("--checkpoint", ckpt.toString(), "--out", single.toString(),
+                "--attention-heads-per-node", "1"), err.toString());
+        ObjectMapper json = new ObjectMapper();
+        assertEquals(4, json.readTree(whole.resolve("manifest.json").toFile()).get("attention_heads_per_node").asInt());
+        assertEquals(1, json.readTree(single.resolve("manifest.json").toFile()).get("attention_heads_per_node").asInt());
+        assertEquals(2, attentionNodes(whole.resolve("transformer.onnx")), "2 layers × 1 node");
+        assertEquals(8, attentionNodes(single.resolve("transformer.onnx")), "2 layers × 4 nodes");
+        assertEquals(OmniGenExporter.sha256(whole.resolve(OmniGenExporter.TRANSFORMER_WEIGHTS)),
+                OmniGenExporter.sha256(single.resolve(OmniGenExporter.TRANSFORMER_WEIGHTS)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ExportOptions.builder(ckpt, tmp.resolve("x")).attentionHeadsPerNode(0).build());
+        assertTrue(e.getMessage().contains("attention heads per node must be ≥ 1"), e.getMessage());
+    }
+
+    private static long attentionNodes(Path graph) throws Exception {
+        return io.omnigen4j.export.onnx.proto.OnnxProto.ModelProto.parseFrom(Files.readAllBytes(graph)).getGraph().getNodeList().stream()
+                .filter(n -> n.getOpType().equals("Attention")).count();
+    }
+
     @Test
     void commandLineTakesVaeConvolution() throws Exception {
         Path ckpt = Fixtures.model("tiny-omnigen-a");

@@ -85,8 +85,9 @@ final class InfoCommand implements Callable<Integer>, OmniGenCli.Verbose {
                 + ", written by " + m.producer());
         row(out, "Manifest SHA-256", folder.manifestChecksum());
         row(out, "Transformer", String.format(Locale.ROOT, "Phi-3, %d layers, hidden %d, %d heads (%d KV),"
-                        + " head dim %d, FFN %d, vocab %d", t.layers(), t.hiddenSize(), t.heads(), t.kvHeads(),
-                t.headDim(), t.intermediateSize(), t.vocabSize()));
+                        + " head dim %d, FFN %d, vocab %d%s", t.layers(), t.hiddenSize(), t.heads(), t.kvHeads(),
+                t.headDim(), t.intermediateSize(), t.vocabSize(), m.attentionHeadsPerNode() == null ? ""
+                        : ", attention in nodes of " + m.attentionHeadsPerNode() + " heads"));
         ModelManifest.RopeScaling rs = t.ropeScaling();
         row(out, "RoPE", (rs == null ? "plain" : rs.type() + " (LongRoPE)") + ", theta " + t.ropeTheta()
                 + ", positions " + t.originalMaxPositionEmbeddings() + " -> " + t.maxPositionEmbeddings());

@@ -20,6 +20,7 @@ public record ManifestModel(
         @JsonProperty("precision") String precision,
         @JsonProperty("quantization") Quantization quantization,
         @JsonProperty("vae_convolution") String vaeConvolution,
+        @JsonProperty("attention_heads_per_node") Integer attentionHeadsPerNode,
         @JsonProperty("transformer") JsonNode transformerConfig,
         @JsonProperty("vae") JsonNode vaeConfig,
         @JsonProperty("omnigen") OmniGenConstants omnigen,

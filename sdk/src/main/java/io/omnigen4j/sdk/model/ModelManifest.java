@@ -24,6 +24,7 @@ public record ModelManifest(
         @JsonProperty("precision") String precision,
         @JsonProperty("quantization") Quantization quantization,
         @JsonProperty("vae_convolution") String vaeConvolution,
+        @JsonProperty("attention_heads_per_node") Integer attentionHeadsPerNode,
         @JsonProperty("transformer") TransformerConfig transformer,
         @JsonProperty("vae") VaeSettings vae,
         @JsonProperty("omnigen") Constants omnigen,
