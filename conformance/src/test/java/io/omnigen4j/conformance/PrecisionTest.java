@@ -100,9 +100,10 @@ class PrecisionTest {
         for (PrecisionTolerances q : List.of(PrecisionTolerances.INT8, PrecisionTolerances.INT4)) {
             for (Tolerance x : List.of(q.raw(), q.velocity(), q.latents(), q.finalLatents(), q.decoderInput(),
                     q.decoderOutput(), q.image01())) {
-                assertTrue(x.checksCorrelation() && x.minCorrelation() > 0.5 && x.minCorrelation() < 1, x.label());
+                // Still far above an unrelated tensor's r ≈ 0 (int4 blocks of 128 drift most: decoder output r 0.71).
+                assertTrue(x.checksCorrelation() && x.minCorrelation() >= 0.4 && x.minCorrelation() < 1, x.label());
             }
-            assertTrue(q.uint8().minCorrelation() > 0.5);
+            assertTrue(q.uint8().minCorrelation() >= 0.3);
         }
     }
 

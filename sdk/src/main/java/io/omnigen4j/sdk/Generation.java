@@ -151,8 +151,23 @@ final class Generation {
         FloatBuffer fullEmbeds, fullHidden, stepHidden;
         OnnxTensor fullHiddenTensor, stepHiddenTensor;
 
+        /** Sizes of the collation, kept when it is dropped: batch rows, C, S = C + N + 1, N + 1. */
+        int batch, conditionLength, sequenceLength, stepTokens;
+
         Group(int... branches) {
             this.branches = branches;
+        }
+
+        void collated(Collation c) {
+            collation = c;
+            batch = c.batch();
+            conditionLength = c.conditionLength();
+            sequenceLength = c.sequenceLength();
+            stepTokens = c.stepTokens();
+        }
+
+        void dropCollation() {
+            collation = null;
         }
 
         int[] branchesPerRow(int prompts) {
@@ -268,7 +283,7 @@ final class Generation {
                     g.rowImages.add(b == UNCOND ? List.of() : images.get(i));
                 }
             }
-            g.collation = Collator.collate(g.rows, n);
+            g.collated(Collator.collate(g.rows, n));
             g.longFactors = model.rotary().useLongFactors(g.collation.sequenceLength());
             observer.collated(gi, g.branchesPerRow(p), g.collation, g.longFactors);
         }
@@ -309,6 +324,11 @@ final class Generation {
             }
         }
         Duration prefill = since(t);
+        for (Group g : groups) {
+            // Everything the loop needs is in the group's tensors and sizes now; the collation's [B, S, S] mask
+            // alone is 273 MB of heap for each image branch of a 1024² edit.
+            g.dropCollation();
+        }
 
         // 5. Denoising loop.
         FlowSchedule schedule = FlowSchedule.of(req.steps());
@@ -496,7 +516,7 @@ final class Generation {
         CosSin cs = model.rotary().compute(col.conditionPositionIds(), b, c, g.longFactors);
         int half = cs.halfDim();
         g.prefillInputs.put("inputs_embeds", floats(embeds, new long[] {b, c, hidden}));
-        g.prefillInputs.put("attention_mask", floats(col.prefillAdditiveMask(), new long[] {b, 1, c, c}));
+        g.prefillInputs.put("attention_mask", maskTensor(new long[] {b, 1, c, c}, col::prefillAdditiveMask));
         g.prefillInputs.put("rope_cos", floats(cs.cos(), new long[] {b, c, half}));
         g.prefillInputs.put("rope_sin", floats(cs.sin(), new long[] {b, c, half}));
         // The whole condition is new: an empty past, and every token's K/V kept.
@@ -524,10 +544,10 @@ final class Generation {
         g.cos = floats(cs.cos(), ropeShape);
         g.sin = floats(cs.sin(), ropeShape);
         long[] maskShape = {b, 1, n + 1, s};
-        g.maskSteps = floats(col.stepAdditiveMask(false), maskShape);
+        g.maskSteps = maskTensor(maskShape, buf -> col.stepAdditiveMask(false, buf));
         boolean compat = req.kvCache() && req.step0Attention() == GenerationRequest.Step0Attention.REFERENCE;
         g.maskStep0 = compat
-                ? floats(col.stepAdditiveMask(true), maskShape)
+                ? maskTensor(maskShape, buf -> col.stepAdditiveMask(true, buf))
                 : g.maskSteps;
         g.stepInputs.put("rope_cos", g.cos);
         g.stepInputs.put("rope_sin", g.sin);
@@ -570,7 +590,7 @@ final class Generation {
         long[] ropeShape = {b, s, cs.halfDim()};
         g.stepInputs.put("rope_cos", floats(cs.cos(), ropeShape));
         g.stepInputs.put("rope_sin", floats(cs.sin(), ropeShape));
-        g.stepInputs.put("attention_mask", floats(col.fullAdditiveMask(), new long[] {b, 1, s, s}));
+        g.stepInputs.put("attention_mask", maskTensor(new long[] {b, 1, s, s}, col::fullAdditiveMask));
         g.stepInputs.put("cache_tokens", longs(new long[] {0}, new long[] {1}));
         OnnxTensor emptyPast = floats(new float[0], new long[] {b, kvHeads, 0, headDim});
         for (int l = 0; l < layers; l++) {
@@ -583,6 +603,21 @@ final class Generation {
         }
         g.stepHidden = directFloats(b * newLen * hidden);
         g.stepHiddenTensor = track(OnnxTensor.createTensor(env, g.stepHidden, new long[] {b, newLen, hidden}));
+    }
+
+    /**
+     * A float tensor over a direct buffer that {@code fill} writes: ONNX Runtime reads it in place. Masks go this
+     * way because they are the largest inputs (a 1024² edit's whole-sequence mask is 273 MB): built as a Java array
+     * and copied, each would pass through the heap first.
+     */
+    private OnnxTensor maskTensor(long[] shape, java.util.function.Consumer<FloatBuffer> fill) throws OrtException {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        FloatBuffer buf = directFloats(Math.toIntExact(n));
+        fill.accept(buf);
+        return track(OnnxTensor.createTensor(env, buf, shape));
     }
 
     private static FloatBuffer directFloats(int n) {
@@ -623,8 +658,7 @@ final class Generation {
      * output image → step_head; each branch's velocity goes to {@code raw[branch]}.
      */
     private void runFullStep(Group g, float[] z, float sigma, float[][] raw) throws OrtException {
-        Collation col = g.collation;
-        int b = col.batch(), c = col.conditionLength(), s = col.sequenceLength(), newLen = col.stepTokens();
+        int b = g.batch, c = g.conditionLength, s = g.sequenceLength, newLen = g.stepTokens;
         int hidden = model.manifest().transformer().hiddenSize();
         setStepInputs(g, z, sigma);
         try (Scope sc = new Scope()) {

@@ -70,7 +70,7 @@ public final class TransformerGraphs {
      * The fewest groups that split both the query and the key/value heads evenly with at most
      * {@code headsPerAttention} query heads each (a group keeps whole GQA families together).
      */
-    static int attentionGroups(int heads, int kvHeads, int headsPerAttention) {
+    public static int attentionGroups(int heads, int kvHeads, int headsPerAttention) {
         if (headsPerAttention < 1) {
             throw new IllegalArgumentException("heads per attention must be ≥ 1, got " + headsPerAttention);
         }

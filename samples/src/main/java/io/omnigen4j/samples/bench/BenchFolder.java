@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.omnigen4j.export.ExportOptions;
 import io.omnigen4j.export.OmniGenExporter;
 import io.omnigen4j.export.generate.RandomCheckpointGenerator;
+import io.omnigen4j.export.graphs.TransformerGraphs;
 import io.omnigen4j.export.graphs.VaeGraphs;
 import io.omnigen4j.export.manifest.ManifestModel;
 
@@ -74,10 +75,19 @@ final class BenchFolder {
     record Plan(boolean generate, Path model, String staleReason, boolean export, long replacedBytes) {
     }
 
+    /** At most this many heads per decoder Attention node in the exports {@link #prepare} makes. */
+    private int attentionHeadsPerNode = TransformerGraphs.DEFAULT_HEADS_PER_ATTENTION;
+
+    /** Sets the exports' {@code --attention-heads-per-node}; an export made with another value is made again. */
+    BenchFolder attentionHeadsPerNode(int heads) {
+        this.attentionHeadsPerNode = heads;
+        return this;
+    }
+
     /** The export options {@link #prepare} uses; {@code build()} rejects what the exporter cannot do. */
     ExportOptions exportOptions(VaeGraphs.Convolution vaeConvolution, ExportOptions.Precision precision) {
         return ExportOptions.builder(checkpoint, model(precision)).vaeConvolution(vaeConvolution).precision(precision)
-                .force(true).build();
+                .attentionHeadsPerNode(attentionHeadsPerNode).force(true).build();
     }
 
     /** Generates and exports what is missing; checks that what exists was made for {@code spec}. */
@@ -155,6 +165,15 @@ final class BenchFolder {
             } else if (revision != ManifestModel.GRAPHS_REVISION) {
                 stale = "was exported with graphs revision " + revision + "; exporting again with revision "
                         + ManifestModel.GRAPHS_REVISION;
+            } else {
+                int heads = spec.checkpointSpec().transformer().numAttentionHeads();
+                int wanted = heads / TransformerGraphs.attentionGroups(heads,
+                        spec.checkpointSpec().transformer().numKeyValueHeads(),
+                        attentionHeadsPerNode);
+                int found = exportedHeadsPerNode(m);
+                if (found != wanted) {
+                    stale = "has attention nodes of " + found + " heads; exporting again with " + wanted;
+                }
             }
         }
         boolean export = exported == null || stale != null;
@@ -182,6 +201,12 @@ final class BenchFolder {
 
     static int exportedGraphsRevision(Path modelDir) throws IOException {
         return JSON.readTree(modelDir.resolve("manifest.json").toFile()).path("graphs_revision").asInt(1);
+    }
+
+    /** Heads per decoder Attention node recorded in the export's manifest (8, the old fixed value, where absent). */
+    static int exportedHeadsPerNode(Path modelDir) throws IOException {
+        return JSON.readTree(modelDir.resolve("manifest.json").toFile()).path("attention_heads_per_node")
+                .asInt(TransformerGraphs.DEFAULT_HEADS_PER_ATTENTION);
     }
 
     /** The precision recorded in the export's manifest ("fp32" where absent). */

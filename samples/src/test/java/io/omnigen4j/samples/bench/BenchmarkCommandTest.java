@@ -161,6 +161,24 @@ class BenchmarkCommandTest {
         assertFalse(log.toString().substring(before).contains("exporting"), log.toString());
     }
 
+    /** An export made with another number of heads per Attention node is exported again; a matching one is kept. */
+    @Test
+    void otherAttentionHeadsPerNodeReExportsTheModel() throws Exception {
+        BenchFolder folder = new BenchFolder(tmp.resolve("heads"));
+        StringWriter log = new StringWriter();
+        folder.prepare(BenchSpec.TINY, VaeGraphs.Convolution.DIRECT, new PrintWriter(log));
+        assertEquals(4, BenchFolder.exportedHeadsPerNode(folder.model), "4 heads, the default bound of 8");
+        folder.attentionHeadsPerNode(1).prepare(BenchSpec.TINY, VaeGraphs.Convolution.DIRECT, new PrintWriter(log));
+        assertTrue(log.toString().contains("has attention nodes of 4 heads; exporting again with 1"), log.toString());
+        assertEquals(1, BenchFolder.exportedHeadsPerNode(folder.model));
+        int before = log.toString().length();
+        folder.prepare(BenchSpec.TINY, VaeGraphs.Convolution.DIRECT, new PrintWriter(log));
+        assertFalse(log.toString().substring(before).contains("exporting"), log.toString());
+        Run bad = bench("--dir", tmp.resolve("bad").toString(), "--spec", "tiny", "--attention-heads-per-node", "0");
+        assertEquals(2, bad.exitCode(), bad.err());
+        assertTrue(bad.err().contains("--attention-heads-per-node must be ≥ 1"), bad.err());
+    }
+
     /** Graphs loaded from the optimised-model cache give the same image, to the bit, as freshly optimised ones. */
     @Test
     void cachedOptimisedGraphsGiveIdenticalImages() throws Exception {

@@ -2,6 +2,7 @@ package io.omnigen4j.sdk.batch;
 
 import io.omnigen4j.sdk.prompt.ImageSpan;
 
+import java.nio.FloatBuffer;
 import java.util.List;
 
 /**
@@ -47,29 +48,38 @@ public record Collation(int batch, int conditionLength, int outputTokens, int[] 
 
     /** The full mask made additive, [B, 1, S, S] (no-KV-cache path: every step runs the whole sequence). */
     public float[] fullAdditiveMask() {
-        int s = sequenceLength();
-        float[] out = new float[batch * s * s];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = additive(attentionMask[i]);
-        }
+        float[] out = new float[batch * sequenceLength() * sequenceLength()];
+        fullAdditiveMask(FloatBuffer.wrap(out));
         return out;
+    }
+
+    /** As {@link #fullAdditiveMask()}, written into {@code out} from its index 0 (e.g. a direct buffer). */
+    public void fullAdditiveMask(FloatBuffer out) {
+        for (int i = 0; i < attentionMask.length; i++) {
+            out.put(i, additive(attentionMask[i]));
+        }
     }
 
     /** Prefill mask [B, 1, C, C]: the top-left C×C block of the mask, additive. */
     public float[] prefillAdditiveMask() {
+        float[] out = new float[batch * conditionLength * conditionLength];
+        prefillAdditiveMask(FloatBuffer.wrap(out));
+        return out;
+    }
+
+    /** As {@link #prefillAdditiveMask()}, written into {@code out} from its index 0. */
+    public void prefillAdditiveMask(FloatBuffer out) {
         int s = sequenceLength();
         int c = conditionLength;
-        float[] out = new float[batch * c * c];
         int o = 0;
         for (int b = 0; b < batch; b++) {
             for (int i = 0; i < c; i++) {
                 int base = (b * s + i) * s;
                 for (int j = 0; j < c; j++) {
-                    out[o++] = additive(attentionMask[base + j]);
+                    out.put(o++, additive(attentionMask[base + j]));
                 }
             }
         }
-        return out;
     }
 
     /**
@@ -94,13 +104,23 @@ public record Collation(int batch, int conditionLength, int outputTokens, int[] 
      *                    and for the no-cache semantics
      */
     public float[] stepAdditiveMask(boolean step0Compat) {
-        float[] rows = stepMaskRows();
+        float[] out = new float[batch * stepTokens() * sequenceLength()];
+        stepAdditiveMask(step0Compat, FloatBuffer.wrap(out));
+        return out;
+    }
+
+    /** As {@link #stepAdditiveMask(boolean)}, written into {@code out} from its index 0. */
+    public void stepAdditiveMask(boolean step0Compat, FloatBuffer out) {
         int s = sequenceLength();
-        for (int i = 0; i < rows.length; i++) {
-            boolean newKey = i % s >= conditionLength;
-            rows[i] = step0Compat && newKey ? MASKED : additive(rows[i]);
+        int rows = stepTokens();
+        for (int b = 0; b < batch; b++) {
+            int from = (b * s + conditionLength) * s;
+            int to = b * rows * s;
+            for (int i = 0; i < rows * s; i++) {
+                boolean newKey = i % s >= conditionLength;
+                out.put(to + i, step0Compat && newKey ? MASKED : additive(attentionMask[from + i]));
+            }
         }
-        return rows;
     }
 
     /** Positions of the condition tokens, [B, C] (prefill). */
