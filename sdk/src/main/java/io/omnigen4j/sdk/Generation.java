@@ -60,6 +60,7 @@ final class Generation {
     /** The graphs of a step: embed the new tokens, run the decoder over them and the condition K/V, predict. */
     static final String STEP_EMBED = "step_embed", DECODER = "transformer", STEP_HEAD = "step_head";
     private static final Set<String> HIDDEN_STATES = Set.of("hidden_states");
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Generation.class);
 
     private final OmniGen model;
     private final GenerationRequest req;
@@ -312,6 +313,14 @@ final class Generation {
 
         // 4. Condition K/V, once per group; without the KV cache only the condition's embeddings (each step runs
         //    the whole sequence, as the reference does, and no K/V is kept).
+        if (req.kvCache()) {
+            long conditionTokens = 0;
+            for (Group g : groups) {
+                conditionTokens += (long) g.batch * g.conditionLength;
+            }
+            long kv = KvCacheAdvice.kvBytes(layers, kvHeads, headDim, conditionTokens);
+            KvCacheAdvice.availableBytes().ifPresent(avail -> KvCacheAdvice.warning(kv, avail).ifPresent(LOG::warn));
+        }
         t = System.nanoTime();
         for (int gi = 0; gi < groups.size(); gi++) {
             checkCancelled();
