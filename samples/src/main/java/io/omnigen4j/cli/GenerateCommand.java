@@ -7,6 +7,7 @@ import io.omnigen4j.sdk.GenerationResult;
 import io.omnigen4j.sdk.InvalidRequestException;
 import io.omnigen4j.sdk.OmniGen;
 import io.omnigen4j.sdk.OmniGenException;
+import io.omnigen4j.sdk.Provenance;
 import io.omnigen4j.sdk.image.ImageCodec;
 import io.omnigen4j.sdk.image.ImageDecodeException;
 import io.omnigen4j.sdk.image.InputImageException;
@@ -128,6 +129,11 @@ final class GenerateCommand implements Callable<Integer>, OmniGenCli.Verbose {
                     + " guidance branch with an input image). Default: ${DEFAULT-VALUE}.")
     String kvCache;
 
+    @Option(names = "--no-prompt-metadata",
+            description = "Leave the prompt and negative prompt out of the PNG metadata (the settings, the model and"
+                    + " the AI-generated marker are always written).")
+    boolean noPromptMetadata;
+
     @Option(names = "--vae-tiling", paramLabel = "MODE", defaultValue = "auto",
             description = "VAE in overlapping tiles: auto (images over 512×512), always or never. Bounds the VAE's"
                     + " memory at large sizes; tiled results are close to, not identical with, untiled ones."
@@ -201,7 +207,7 @@ final class GenerateCommand implements Callable<Integer>, OmniGenCli.Verbose {
             GenerationResult result = generate(omnigen, request, bar);
             RgbImage image = result.image();
             Map<String, String> metadata = metadata(request, image, demo ? DemoModel.FOLDER + " (random weights)"
-                    : modelDir.getFileName().toString(), checksum);
+                    : modelDir.getFileName().toString(), checksum, !noPromptMetadata);
             write(outFile, new DesktopImageCodec().encodePng(image, metadata));
             stdout.printf(Locale.ROOT, "Wrote %s (%dx%d, seed %d) in %.1f s%n", outFile, image.width(),
                     image.height(), result.seed(), result.timings().total().toMillis() / 1000.0);
@@ -407,25 +413,15 @@ final class GenerateCommand implements Callable<Integer>, OmniGenCli.Verbose {
         return m;
     }
 
-    /** The PNG text chunks: everything needed to reproduce the image with the same model. */
-    static Map<String, String> metadata(GenerationRequest r, RgbImage image, String modelName, String checksum) {
-        Map<String, String> m = new LinkedHashMap<>();
-        GenerationRequest.Prompt p = r.prompts().get(0);
-        m.put("prompt", p.text());
-        m.put("negative_prompt", r.negativePrompt());
-        m.put("seed", String.valueOf(r.seed()));
-        m.put("steps", Integer.toString(r.steps()));
-        m.put("guidance_scale", fmt(r.guidanceScale()));
-        m.put("image_guidance_scale", r.usesImageGuidance() ? fmt(r.imageGuidanceScale()) : "off");
-        m.put("input_images", Integer.toString(p.images().size()));
-        m.put("max_input_image_size", Integer.toString(r.maxInputImageSize()));
-        m.put("size", image.width() + "x" + image.height());
-        // Part of the result: with the cache, step 0 follows the reference's cached attention (spec §6).
-        m.put("kv_cache", r.kvCache() ? "on" : "off");
-        m.put("model", modelName);
-        m.put("model_manifest_sha256", checksum);
+    /**
+     * The PNG text chunks ({@link Provenance#pngText}): everything needed to reproduce the image with the same model
+     * and the AI-generated marker; the prompts unless {@code --no-prompt-metadata}.
+     */
+    static Map<String, String> metadata(GenerationRequest r, RgbImage image, String modelName, String checksum,
+                                        boolean includePrompts) {
+        Map<String, String> m = Provenance.pngText(r, image, r.seed(), modelName, checksum,
+                "OmniGen4J " + Versions.sdk() + " (omnigen CLI)", includePrompts);
         m.put("omnigen4j_version", Versions.sdk());
-        m.put("Software", "OmniGen4J " + Versions.sdk() + " (omnigen CLI)");
         return m;
     }
 

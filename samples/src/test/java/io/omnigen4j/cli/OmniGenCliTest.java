@@ -144,7 +144,22 @@ class OmniGenCliTest {
         assertEquals(0, r2.code(), r2.err());
         byte[] bytes2 = Files.readAllBytes(noCache);
         assertEquals(32, new DesktopImageCodec().decode(bytes2).width());
-        assertEquals("off", PngText.read(bytes2).get("kv_cache"));
+        Map<String, String> meta2 = PngText.read(bytes2);
+        assertEquals("off", meta2.get("kv_cache"));
+        assertEquals("<img><|image_1|></img> Make the sky blue.", meta2.get("prompt"));
+        assertEquals(io.omnigen4j.sdk.Provenance.DIGITAL_SOURCE_TYPE, meta2.get("DigitalSourceType"));
+
+        // --no-prompt-metadata: no prompts, still the settings and the AI-generated marker.
+        Path quiet = dir.resolve("edited-quiet.png");
+        Run r3 = run("generate", "--prompt", "<img><|image_1|></img> Make the sky blue.", "--image", input.toString(),
+                "--input-size-as-output", "--steps", "1", "--seed", "3", "--no-prompt-metadata", "--out",
+                quiet.toString());
+        assertEquals(0, r3.code(), r3.err());
+        Map<String, String> meta3 = PngText.read(Files.readAllBytes(quiet));
+        assertFalse(meta3.containsKey("prompt") || meta3.containsKey("negative_prompt"), meta3.keySet().toString());
+        assertEquals("3", meta3.get("seed"));
+        assertEquals(io.omnigen4j.sdk.Provenance.DIGITAL_SOURCE_TYPE, meta3.get("DigitalSourceType"));
+        assertTrue(meta3.get(io.omnigen4j.sdk.Provenance.XMP_KEYWORD).contains("trainedAlgorithmicMedia"));
     }
 
     @Test

@@ -96,10 +96,24 @@ public final class OmniGen implements AutoCloseable {
         }
     }
 
+    /**
+     * Generates the images of {@code request} and waits for them.
+     *
+     * @throws OmniGenException (or a subclass: invalid request, cancelled) when the request cannot be carried out
+     */
     public GenerationResult generate(GenerationRequest request) throws OmniGenException {
         return generate(request, ProgressListener.NONE, new CancellationToken());
     }
 
+    /** As {@link #generate(GenerationRequest)}, reporting each finished step to {@code listener}. */
+    public GenerationResult generate(GenerationRequest request, ProgressListener listener) throws OmniGenException {
+        return generate(request, listener, new CancellationToken());
+    }
+
+    /**
+     * As {@link #generate(GenerationRequest, ProgressListener)}; {@link CancellationToken#cancel()} from another
+     * thread stops the call with a {@link GenerationCancelledException} (a running graph is interrupted).
+     */
     public GenerationResult generate(GenerationRequest request, ProgressListener listener,
                                      CancellationToken cancellation) throws OmniGenException {
         synchronized (lifecycle) {

@@ -44,10 +44,13 @@ class ProgressAndTimingsTest {
         for (GenerationRequest.CfgMode mode : GenerationRequest.CfgMode.values()) {
             int steps = 7;
             List<Call> calls = new ArrayList<>();
-            GenerationResult r = omnigen.generate(GenerationRequest.builder().prompt("a cat").size(32, 32)
-                            .steps(steps).seed(4).cfgMode(mode).build(),
-                    (step, total, elapsed) -> calls.add(new Call(step, total, elapsed, Thread.currentThread())),
-                    new CancellationToken());
+            GenerationRequest req = GenerationRequest.builder().prompt("a cat").size(32, 32).steps(steps).seed(4)
+                    .cfgMode(mode).build();
+            ProgressListener listener =
+                    (step, total, elapsed) -> calls.add(new Call(step, total, elapsed, Thread.currentThread()));
+            // Both overloads that take a listener: without and with a cancellation token.
+            GenerationResult r = mode == GenerationRequest.CfgMode.SEPARATE ? omnigen.generate(req, listener)
+                    : omnigen.generate(req, listener, new CancellationToken());
             assertEquals(steps, calls.size(), mode + ": one call per step");
             for (int i = 0; i < steps; i++) {
                 Call c = calls.get(i);
