@@ -79,19 +79,19 @@ public final class OmniGenExporter {
         boolean done = false;
         try {
             Map<String, ManifestModel.GraphEntry> graphs = new LinkedHashMap<>();
-            int headsPerNode;
             // Weight files are hashed while written: re-reading 15 GB for the manifest would double the I/O.
             Map<String, String> knownSha = new LinkedHashMap<>();
             TransformerDims dims = new TransformerDims(phi.hiddenSize(), phi.numHiddenLayers(),
                     phi.numAttentionHeads(), phi.numKeyValueHeads(), phi.intermediateSize(), phi.vocabSize(),
                     (float) phi.rmsNormEps(), 192, 2, vae.latentChannels());
+            int headsPerNode = TransformerGraphs.headsPerNode(dims.heads(), dims.kvHeads(),
+                    options.attentionHeadsPerNode());
             OnnxModelWriter writer = new OnnxModelWriter(VERSION, EXTERNAL_THRESHOLD);
             Map<String, String> meta = Map.of("omnigen4j.format_version", Integer.toString(ManifestModel.FORMAT_VERSION));
             try (SafetensorsFile model = SafetensorsFile.open(ckpt.resolve("model.safetensors"));
                  ExternalDataFile data = new ExternalDataFile(tmp.resolve(TRANSFORMER_WEIGHTS))) {
                 TransformerGraphs tg = new TransformerGraphs(dims, new CheckpointWeights(model,
                         options.transformerWeights()), options.attentionHeadsPerNode());
-                headsPerNode = dims.heads() / tg.attentionGroups();
                 for (GraphBuilder g : tg.all()) {
                     options.progress().accept("writing " + g.name() + ".onnx" + quantizedNodes(g));
                     writer.write(g, tmp.resolve(g.name() + ".onnx"), data, meta);

@@ -70,7 +70,7 @@ public final class TransformerGraphs {
      * The fewest groups that split both the query and the key/value heads evenly with at most
      * {@code headsPerAttention} query heads each (a group keeps whole GQA families together).
      */
-    public static int attentionGroups(int heads, int kvHeads, int headsPerAttention) {
+    static int attentionGroups(int heads, int kvHeads, int headsPerAttention) {
         if (headsPerAttention < 1) {
             throw new IllegalArgumentException("heads per attention must be ≥ 1, got " + headsPerAttention);
         }
@@ -85,6 +85,11 @@ public final class TransformerGraphs {
     /** Attention nodes per layer. */
     public int attentionGroups() {
         return attentionGroups;
+    }
+
+    /** Query heads per Attention node for a bound of {@code headsPerAttention} (what the manifest records). */
+    public static int headsPerNode(int heads, int kvHeads, int headsPerAttention) {
+        return heads / attentionGroups(heads, kvHeads, headsPerAttention);
     }
 
     public static String pastKey(int layer) {
@@ -253,8 +258,8 @@ public final class TransformerGraphs {
         // (past ‖ present ‖ rest): as ancestors of the hidden states they run in the layer, so ONNX Runtime frees
         // each layer's new K/V with it. As leaf outputs they were placed after the last layer and every layer's
         // new K/V stayed allocated until then (about 96 MB per layer at 4097 new tokens, 3 GB for 32 layers).
-        Value kAll = withPresent(g, headsFirst(g, k), pastK, cacheTokens, presentKey(i));
-        Value vAll = withPresent(g, headsFirst(g, v), pastV, cacheTokens, presentValue(i));
+        Value kAll = withPresent(g, toHeads(g, k, d.kvHeads()), pastK, cacheTokens, presentKey(i));
+        Value vAll = withPresent(g, toHeads(g, v, d.kvHeads()), pastV, cacheTokens, presentValue(i));
         Value attn = attention(g, q, kAll, vAll, mask);
         Value o = w.project(g, attn, p + "self_attn.o_proj.weight", d.hidden(), qDim);
         h = add(g, h, o);
@@ -311,7 +316,7 @@ public final class TransformerGraphs {
         return reshape(g, transpose(g, o4, 0, 2, 1, 3), 0, 0, (long) heads * d.headDim());
     }
 
-    /** [B, S, heads·hd] → [B, heads, S, hd]. */
+    /** [B, S, heads·hd] → [B, heads, S, hd] (for K/V: the KV-cache layout of Attention-23). */
     private Value toHeads(GraphBuilder g, Value x, int heads) {
         return transpose(g, reshape(g, x, 0, 0, heads, d.headDim()), 0, 2, 1, 3);
     }
@@ -325,12 +330,6 @@ public final class TransformerGraphs {
     /** RotaryEmbedding-23 on [B, S, heads·hd] with per-token half tables (non-interleaved halves). */
     private Value rope(GraphBuilder g, Value x, Value cos, Value sin, int numHeads) {
         return g.op("RotaryEmbedding").in(x, cos, sin).attr("interleaved", 0L).attr("num_heads", (long) numHeads).out();
-    }
-
-    /** [B, S, heads·hd] → [B, heads, S, hd], the KV-cache layout of Attention-23. */
-    private Value headsFirst(GraphBuilder g, Value x) {
-        Value r = reshape(g, x, 0, 0, d.kvHeads(), d.headDim());
-        return transpose(g, r, 0, 2, 1, 3);
     }
 
     /** LayerNorm (no affine) → adaLN modulation → linear → unpatchify to [B, C, h, w]. */

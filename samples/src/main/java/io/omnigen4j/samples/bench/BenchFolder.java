@@ -166,9 +166,8 @@ final class BenchFolder {
                 stale = "was exported with graphs revision " + revision + "; exporting again with revision "
                         + ManifestModel.GRAPHS_REVISION;
             } else {
-                int heads = spec.checkpointSpec().transformer().numAttentionHeads();
-                int wanted = heads / TransformerGraphs.attentionGroups(heads,
-                        spec.checkpointSpec().transformer().numKeyValueHeads(),
+                var t = spec.checkpointSpec().transformer();
+                int wanted = TransformerGraphs.headsPerNode(t.numAttentionHeads(), t.numKeyValueHeads(),
                         attentionHeadsPerNode);
                 int found = exportedHeadsPerNode(m);
                 if (found != wanted) {
