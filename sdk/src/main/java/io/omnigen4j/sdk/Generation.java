@@ -74,6 +74,8 @@ final class Generation {
     private final Set<AutoCloseable> owned = new LinkedHashSet<>();
     /** Condition K/V this generation uses from the model's cache; released when it ends. */
     private final List<ConditionCache.Lease> leases = new ArrayList<>();
+    /** False for a warm-up: the model's condition cache is neither read nor filled. */
+    private boolean useConditionCache = true;
     private OrtSession.RunOptions runOptions;
     private long start;
     /** Nanoseconds spent inside ONNX Runtime graph runs so far (the rest of the call is the SDK's own work). */
@@ -119,6 +121,12 @@ final class Generation {
         this.headDim = model.manifest().transformer().headDim();
         this.sessions = model.sessions();
         this.env = sessions.env();
+    }
+
+    /** Keeps this generation away from the model's condition cache (a warm-up leaves it as it was); returns this. */
+    Generation withoutConditionCache() {
+        useConditionCache = false;
+        return this;
     }
 
     /** One model call's rows: a branch (separate CFG) or all branches (batched). */
@@ -470,7 +478,8 @@ final class Generation {
     private OrtSession.Result condition(Group g, Map<Integer, float[]> imageTokens, int hidden) throws OrtException {
         ConditionCache cache = model.conditionCache();
         Collation col = g.collation;
-        if (!req.kvCache() || !cache.enabled() || col.spans().stream().anyMatch(spans -> !spans.isEmpty())) {
+        if (!req.kvCache() || !useConditionCache || !cache.enabled()
+                || col.spans().stream().anyMatch(spans -> !spans.isEmpty())) {
             return prefill(g, imageTokens, hidden);
         }
         ConditionCache.Key key = new ConditionCache.Key(col.inputIds().clone(), col.conditionPositionIds().clone(),
