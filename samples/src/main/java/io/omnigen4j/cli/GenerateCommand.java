@@ -1,5 +1,6 @@
 package io.omnigen4j.cli;
 
+import io.omnigen4j.export.demo.DemoModel;
 import io.omnigen4j.imaging.DesktopImageCodec;
 import io.omnigen4j.sdk.CancellationToken;
 import io.omnigen4j.sdk.GenerationRequest;

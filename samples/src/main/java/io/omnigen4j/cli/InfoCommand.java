@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtProvider;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.omnigen4j.export.demo.DemoModel;
 import io.omnigen4j.sdk.model.ModelFolder;
 import io.omnigen4j.sdk.model.ModelFolderException;
 import io.omnigen4j.sdk.model.ModelManifest;

@@ -1,5 +1,6 @@
 package io.omnigen4j.cli;
 
+import io.omnigen4j.export.demo.DemoModel;
 import io.omnigen4j.export.generate.CheckpointSpec;
 import io.omnigen4j.export.generate.RandomCheckpointGenerator;
 import io.omnigen4j.imaging.DesktopImageCodec;

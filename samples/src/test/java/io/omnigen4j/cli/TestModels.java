@@ -1,5 +1,6 @@
 package io.omnigen4j.cli;
 
+import io.omnigen4j.export.demo.DemoModel;
 import io.omnigen4j.sdk.image.RgbImage;
 
 import java.io.IOException;

@@ -1,11 +1,13 @@
-package io.omnigen4j.cli;
+package io.omnigen4j.export.demo;
 
 import io.omnigen4j.export.ExportOptions;
 import io.omnigen4j.export.OmniGenExporter;
 import io.omnigen4j.export.generate.CheckpointSpec;
 import io.omnigen4j.export.generate.RandomCheckpointGenerator;
-import io.omnigen4j.sdk.model.ModelFolder;
-import io.omnigen4j.sdk.model.ModelFolderException;
+import io.omnigen4j.export.manifest.ManifestModel;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -21,14 +23,17 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * The model {@code omnigen generate} uses when no {@code --model} is given: a small OmniGen with the real
- * architecture and file layout but <b>random weights</b>, made by the project's own {@link RandomCheckpointGenerator}
- * and exported like a real checkpoint. It needs no download, is about 36 MB and generates a 256×256 image in seconds
- * on two cores. Its pictures are noise-like: it shows that the pipeline works, not what OmniGen can draw.
+ * The demo model: a small OmniGen with the real architecture and file layout but <b>random weights</b>, made by the
+ * project's own {@link RandomCheckpointGenerator} and exported like a real checkpoint. It needs no download, is about
+ * 36 MB and generates a 256×256 image in seconds on two cores. Its pictures are noise-like: it shows that the
+ * pipeline works, not what OmniGen can draw. {@code omnigen generate} uses it when no {@code --model} is given;
+ * a program gets its folder with {@code OmniGen.load(DemoModel.ensure())}.
  *
  * <p>It is created once in the user's cache folder ({@link #cacheRoot()}/{@value #FOLDER}). Creation happens in a
- * private temporary folder beside it that is renamed into place, so concurrent first runs never see a half-written
- * model: one rename wins, the others use the winner's folder.
+ * private temporary folder beside it that is renamed into place, so concurrent first runs (threads or processes)
+ * never see a half-written model: one rename wins, the others use the winner's folder. A folder counts as complete
+ * when its {@code manifest.json} was written by this exporter version's format and graphs revision and every file
+ * it lists is there with the listed size; anything else in its place is replaced.
  */
 public final class DemoModel {
 
@@ -41,14 +46,14 @@ public final class DemoModel {
     public static final String CACHE_ENV = "OMNIGEN4J_CACHE";
 
     /** Seed of the random weights: the same on every machine, so every demo model has the same manifest checksum. */
-    static final long SEED = 240911340L;
+    public static final long SEED = 240911340L;
 
     /**
      * OmniGen-v1's structure, scaled down: Phi-3 with LongRoPE (4096 → 131072), the full 32064-token vocabulary and
      * the 192×192 position table, so every request the real model accepts is accepted here; an SDXL-shaped VAE
      * (4 blocks, 8× downscale) with narrow layers.
      */
-    static final CheckpointSpec SPEC = CheckpointSpec.builder()
+    public static final CheckpointSpec SPEC = CheckpointSpec.builder()
             .hidden(64).layers(2).heads(4).kvHeads(4).intermediate(128)
             .longRope(4096, 131072)
             .vaeBlockOutChannels(List.of(32, 32, 64, 64)).vaeLayersPerBlock(1).vaeNormGroups(32)
@@ -93,12 +98,32 @@ public final class DemoModel {
         return usable(location());
     }
 
-    /** The demo model's folder, created first if needed; {@code log} hears one line per creation stage. */
+    /**
+     * The demo model's folder in {@link #cacheRoot()}, created first if needed (a few seconds, once).
+     *
+     * @throws IOException when the cache folder cannot be written (set {@value #CACHE_ENV} to another folder)
+     */
+    public static Path ensure() throws IOException {
+        return ensure(cacheRoot(), line -> { });
+    }
+
+    /**
+     * As {@link #ensure()}; {@code log} hears one line when the model has to be created.
+     *
+     * @throws IOException when the cache folder cannot be written (set {@value #CACHE_ENV} to another folder)
+     */
     public static Path ensure(Consumer<String> log) throws IOException {
         return ensure(cacheRoot(), log);
     }
 
-    static Path ensure(Path cacheRoot, Consumer<String> log) throws IOException {
+    /**
+     * The demo model's folder {@value #FOLDER} inside {@code cacheRoot}, created first if needed.
+     *
+     * @param cacheRoot the cache folder to use instead of {@link #cacheRoot()}; created if missing
+     * @param log       hears one line when the model has to be created
+     * @throws IOException when {@code cacheRoot} cannot be written
+     */
+    public static Path ensure(Path cacheRoot, Consumer<String> log) throws IOException {
         Path target = cacheRoot.toAbsolutePath().normalize().resolve(FOLDER);
         if (usable(target)) {
             return target;
@@ -133,15 +158,33 @@ public final class DemoModel {
         }
     }
 
-    private static boolean usable(Path folder) {
-        if (!Files.isDirectory(folder)) {
+    /**
+     * True when {@code folder} holds a complete model folder of this exporter: its manifest has this version's format
+     * and graphs revision and every listed file has the listed size. Cheap (no hashing).
+     */
+    static boolean usable(Path folder) {
+        Path manifest = folder.resolve("manifest.json");
+        if (!Files.isRegularFile(manifest)) {
             return false;
         }
         try {
-            ModelFolder.open(folder);
+            JsonNode m = new ObjectMapper().readTree(manifest.toFile());
+            if (!ManifestModel.FORMAT.equals(m.path("format").asText())
+                    || m.path("format_version").asInt(-1) != ManifestModel.FORMAT_VERSION
+                    || m.path("graphs_revision").asInt(-1) != ManifestModel.GRAPHS_REVISION
+                    || !m.path("files").isArray() || m.path("files").isEmpty()) {
+                return false;
+            }
+            for (JsonNode f : m.path("files")) {
+                Path p = folder.resolve(f.path("path").asText(""));
+                if (!p.normalize().startsWith(folder.normalize()) || !Files.isRegularFile(p)
+                        || Files.size(p) != f.path("bytes").asLong(-1)) {
+                    return false;
+                }
+            }
             return true;
-        } catch (ModelFolderException e) {
-            return false;
+        } catch (IOException | RuntimeException e) {
+            return false; // unreadable or malformed: not a usable model, it is recreated
         }
     }
 

@@ -1,10 +1,11 @@
-package io.omnigen4j.cli;
+package io.omnigen4j.export.demo;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -13,9 +14,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/**
+ * {@link DemoModel}: concurrent first runs share one complete folder, incomplete or outdated folders are replaced,
+ * the cache override is honoured, and the model is the same bytes wherever it is made.
+ */
 class DemoModelTest {
 
     @TempDir
@@ -57,12 +64,43 @@ class DemoModelTest {
     }
 
     @Test
-    void cacheFolderHonoursTheOverride() {
+    void aFolderOfAnotherRevisionOrWithAWrongFileIsReplaced() throws Exception {
+        Path model = DemoModel.ensure(cache, s -> { });
+        assertTrue(DemoModel.usable(model));
+        Path manifest = model.resolve("manifest.json");
+        String original = Files.readString(manifest);
+
+        Files.writeString(manifest, original.replaceFirst("\"graphs_revision\"\\s*:\\s*\\d+", "\"graphs_revision\" : 1"));
+        assertFalse(DemoModel.usable(model), "a folder from an older exporter revision is not reused");
+        Files.writeString(manifest, original);
+        assertTrue(DemoModel.usable(model));
+
+        Path weights = model.resolve("vae.weights");
+        Files.write(weights, new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
+        assertFalse(DemoModel.usable(model), "a file with the wrong size makes the folder incomplete");
+        List<String> log = new ArrayList<>();
+        assertEquals(model, DemoModel.ensure(cache, log::add));
+        assertEquals(1, log.size(), "recreated");
+        assertTrue(DemoModel.usable(model));
+    }
+
+    @Test
+    void theSameBytesOnEveryMachine() throws Exception {
+        Path a = DemoModel.ensure(cache.resolve("a"), s -> { });
+        Path b = DemoModel.ensure(cache.resolve("b"), s -> { });
+        assertArrayEquals(Files.readAllBytes(a.resolve("manifest.json")), Files.readAllBytes(b.resolve("manifest.json")));
+    }
+
+    @Test
+    void cacheFolderHonoursTheOverride() throws Exception {
         String before = System.getProperty(DemoModel.CACHE_PROPERTY);
         try {
             System.setProperty(DemoModel.CACHE_PROPERTY, cache.toString());
             assertEquals(cache, DemoModel.cacheRoot());
             assertEquals(cache.resolve(DemoModel.FOLDER), DemoModel.location());
+            assertFalse(DemoModel.exists());
+            assertEquals(cache.toAbsolutePath().resolve(DemoModel.FOLDER), DemoModel.ensure());
+            assertTrue(DemoModel.exists());
         } finally {
             if (before == null) {
                 System.clearProperty(DemoModel.CACHE_PROPERTY);
@@ -70,12 +108,5 @@ class DemoModelTest {
                 System.setProperty(DemoModel.CACHE_PROPERTY, before);
             }
         }
-    }
-
-    @Test
-    void progressClock() {
-        assertEquals("0:00", ProgressBar.clock(java.time.Duration.ofMillis(400)));
-        assertEquals("1:05", ProgressBar.clock(java.time.Duration.ofSeconds(65)));
-        assertEquals("1:01:01", ProgressBar.clock(java.time.Duration.ofSeconds(3661)));
     }
 }
