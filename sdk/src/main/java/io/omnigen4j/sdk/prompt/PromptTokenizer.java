@@ -13,8 +13,10 @@ import java.util.Map;
  * The model's {@code tokenizer.json} run by the HuggingFace Rust library (via DJL), so ids are byte-exact with
  * the Python reference.
  *
- * <p>DJL traps handled here (runtime-facts §5): the native flavour is forced to CPU ({@code RUST_FLAVOR=cpu},
- * unless the user set it), otherwise a CUDA machine makes DJL try to download a GPU build; truncation (silently 512
+ * <p>DJL traps handled here (runtime-facts §5): the native flavour is forced to CPU ({@code RUST_FLAVOR=cpu}
+ * while DJL loads its library, unless the user set it; the property is restored afterwards), otherwise a CUDA
+ * machine makes DJL try to download a GPU build; DJL's GPU-probe warning and telemetry are kept quiet during the
+ * load (see {@code DjlNative}); truncation (silently 512
  * by default) and padding are switched off; lower-casing, accent stripping and prefix-space insertion are off; and
  * {@code tokenizer_config.json} is not read (the file is opened as a stream) so only {@code tokenizer.json}
  * decides. Special tokens are added as the file's post-processor says (BOS {@code <s>} = 1, no EOS).
@@ -49,18 +51,10 @@ public final class PromptTokenizer implements TextTokenizer, AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new IOException("tokenizer file not found: " + file);
         }
-        forceCpuFlavor();
         try (InputStream in = Files.newInputStream(file)) {
-            return new PromptTokenizer(HuggingFaceTokenizer.newInstance(in, OPTIONS));
+            return new PromptTokenizer(DjlNative.newTokenizer(in, OPTIONS));
         } catch (RuntimeException e) {
             throw new IOException("cannot load tokenizer " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** DJL reads RUST_FLAVOR from the environment or system properties; set the property only if neither is. */
-    static void forceCpuFlavor() {
-        if (System.getenv("RUST_FLAVOR") == null && System.getProperty("RUST_FLAVOR") == null) {
-            System.setProperty("RUST_FLAVOR", "cpu");
         }
     }
 
