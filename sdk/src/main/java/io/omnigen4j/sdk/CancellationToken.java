@@ -35,6 +35,7 @@ public final class CancellationToken {
         }
     }
 
+    /** {@return whether {@link #cancel()} was called} */
     public boolean isCancelled() {
         return cancelled;
     }

@@ -4,6 +4,10 @@ package io.omnigen4j.sdk;
 public class GenerationCancelledException extends OmniGenException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     * @param message which generation stopped and where
+     */
     public GenerationCancelledException(String message) {
         super(message);
     }

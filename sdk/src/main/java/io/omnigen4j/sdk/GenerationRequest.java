@@ -18,7 +18,12 @@ import java.util.Objects;
 public final class GenerationRequest {
 
     /** How the guidance branches are run: one model call per branch (the reference default) or all in one batch. */
-    public enum CfgMode { SEPARATE, BATCHED }
+    public enum CfgMode {
+        /** One model call per guidance branch: least memory (the reference default). */
+        SEPARATE,
+        /** All branches in one batched call: fewer, larger runs. */
+        BATCHED
+    }
 
     /** What the output tokens attend to at step 0 when the KV cache is on. */
     public enum Step0Attention {
@@ -30,6 +35,11 @@ public final class GenerationRequest {
 
     /** A prompt and the images its {@code <|image_N|>} tags refer to (image N = index N−1). */
     public record Prompt(String text, List<RgbImage> images) {
+        /**
+         * Checks the text is present and copies the image list.
+         * @param text the instruction; {@code <img><|image_N|></img>} marks where image N goes
+         * @param images the input images, image N at index N−1 (copied)
+         */
         public Prompt {
             Objects.requireNonNull(text, "prompt text");
             images = List.copyOf(images);
@@ -74,86 +84,117 @@ public final class GenerationRequest {
         this.observer = b.observer;
     }
 
+    /**
+     * Starts a request with the reference pipeline's defaults (1024×1024, 50 steps, guidance 3, image guidance 1.6).
+     * @return a new builder; one builder can build several requests
+     */
     public static Builder builder() {
         return new Builder();
     }
 
+    /** {@return the prompts, one output image each, in order (immutable)} */
     public List<Prompt> prompts() {
         return prompts;
     }
 
+    /** {@return the output width in pixels (a multiple of 16; ignored with {@link #useInputImageSizeAsOutput()})} */
     public int width() {
         return width;
     }
 
+    /** {@return the output height in pixels (a multiple of 16; ignored with {@link #useInputImageSizeAsOutput()})} */
     public int height() {
         return height;
     }
 
+    /** {@return the number of denoising steps (1–1000)} */
     public int steps() {
         return steps;
     }
 
+    /** {@return the text guidance scale (classifier-free guidance weight)} */
     public float guidanceScale() {
         return guidanceScale;
     }
 
-    /** True when image guidance is on and at least one prompt has images (the reference's rule). */
+    /**
+     * True when image guidance is on and at least one prompt has images (the reference's rule).
+     * @return whether the image-guidance branch runs
+     */
     public boolean usesImageGuidance() {
         return imageGuidance && prompts.stream().anyMatch(p -> !p.images().isEmpty());
     }
 
+    /** {@return whether image guidance was requested (it runs only when a prompt has images)} */
     public boolean imageGuidance() {
         return imageGuidance;
     }
 
+    /** {@return the image guidance scale} */
     public float imageGuidanceScale() {
         return imageGuidanceScale;
     }
 
+    /** {@return the longest side, in pixels, input images are scaled down to} */
     public int maxInputImageSize() {
         return maxInputImageSize;
     }
 
+    /** {@return whether the output takes the (preprocessed) size of the single input image} */
     public boolean useInputImageSizeAsOutput() {
         return useInputImageSizeAsOutput;
     }
 
+    /** {@return the text of the unconditional branch (the reference's negative prompt by default)} */
     public String negativePrompt() {
         return negativePrompt;
     }
 
+    /** {@return how the guidance branches are run} */
     public CfgMode cfgMode() {
         return cfgMode;
     }
 
+    /** {@return whether the condition's keys and values are computed once and reused by every step} */
     public boolean kvCache() {
         return kvCache;
     }
 
+    /** {@return what the output tokens attend to at step 0 when the KV cache is on} */
     public Step0Attention step0Attention() {
         return step0Attention;
     }
 
-    /** The seed of the default noise source, or null when a {@link NoiseSource} was given. */
+    /**
+     * The seed of the default noise source.
+     * @return the seed (random when none was given), or null when a {@link NoiseSource} was given
+     */
     public Long seed() {
         return seed;
     }
 
-    /** The noise source given to the builder, or null (then a seeded one is made from {@link #seed()}). */
+    /**
+     * The noise source given to the builder.
+     * @return the source, or null (then a seeded one is made from {@link #seed()})
+     */
     public NoiseSource noiseSource() {
         return noiseSource;
     }
 
+    /** {@return whether the result carries the final latents ({@link GenerationResult#finalLatents()})} */
     public boolean returnLatents() {
         return returnLatents;
     }
 
-    /** The stage observer, or null. */
+    /** {@return the stage observer, or null} */
     public StageObserver observer() {
         return observer;
     }
 
+    /**
+     * Collects the settings of a {@link GenerationRequest}; setters only record, {@link #build()} validates.
+     * Not thread-safe.
+     */
     public static final class Builder {
         private final List<Prompt> prompts = new ArrayList<>();
         private int width = 1024;
@@ -176,96 +217,186 @@ public final class GenerationRequest {
         private Builder() {
         }
 
-        /** Adds a text-only prompt. */
+        /**
+         * Adds a text-only prompt (one more output image).
+         * @param text the instruction, not blank
+         * @return this builder
+         */
         public Builder prompt(String text) {
             return prompt(text, List.of());
         }
 
-        /** Adds a prompt whose {@code <img><|image_N|></img>} tags refer to {@code images} (N = 1…). */
+        /**
+         * Adds a prompt whose {@code <img><|image_N|></img>} tags refer to {@code images} (N = 1…).
+         * @param text the instruction, not blank
+         * @param images the input images, image N at index N−1
+         * @return this builder
+         */
         public Builder prompt(String text, List<RgbImage> images) {
             prompts.add(new Prompt(text, images));
             return this;
         }
 
+        /**
+         * Sets the output size; both sides must be positive multiples of 16 (checked by {@link #build()}).
+         * @param width output width in pixels
+         * @param height output height in pixels
+         * @return this builder
+         */
         public Builder size(int width, int height) {
             this.width = width;
             this.height = height;
             return this;
         }
 
+        /**
+         * Sets the number of denoising steps.
+         * @param n 1–1000; default 50
+         * @return this builder
+         */
         public Builder steps(int n) {
             this.steps = n;
             return this;
         }
 
+        /**
+         * Sets the text guidance scale.
+         * @param g finite, ≥ 0; default 3.0
+         * @return this builder
+         */
         public Builder guidanceScale(float g) {
             this.guidanceScale = g;
             return this;
         }
 
+        /**
+         * Sets the image guidance scale and turns image guidance on.
+         * @param g finite, ≥ 0; default 1.6
+         * @return this builder
+         */
         public Builder imageGuidanceScale(float g) {
             this.imageGuidanceScale = g;
             this.imageGuidance = true;
             return this;
         }
 
+        /**
+         * Turns the image-guidance branch on or off (it only runs when a prompt has images).
+         * @param on default true
+         * @return this builder
+         */
         public Builder imageGuidance(boolean on) {
             this.imageGuidance = on;
             return this;
         }
 
+        /**
+         * Sets the longest side input images are scaled down to before encoding.
+         * @param px at least 16; default 1024
+         * @return this builder
+         */
         public Builder maxInputImageSize(int px) {
             this.maxInputImageSize = px;
             return this;
         }
 
+        /**
+         * Makes the output as large as the single input image (editing); needs exactly one prompt with one image.
+         * @param on default false
+         * @return this builder
+         */
         public Builder useInputImageSizeAsOutput(boolean on) {
             this.useInputImageSizeAsOutput = on;
             return this;
         }
 
+        /**
+         * Replaces the unconditional branch's text.
+         * @param text not null; default {@link PromptTemplate#DEFAULT_NEGATIVE_PROMPT}
+         * @return this builder
+         */
         public Builder negativePrompt(String text) {
             this.negativePrompt = Objects.requireNonNull(text, "negativePrompt");
             return this;
         }
 
+        /**
+         * Chooses how the guidance branches are run.
+         * @param mode not null; default {@link CfgMode#SEPARATE}
+         * @return this builder
+         */
         public Builder cfgMode(CfgMode mode) {
             this.cfgMode = Objects.requireNonNull(mode, "cfgMode");
             return this;
         }
 
+        /**
+         * Turns the condition KV cache on (faster) or off (less memory on large edits; the reference's
+         * {@code use_kv_cache=False}).
+         * @param on default true
+         * @return this builder
+         */
         public Builder kvCache(boolean on) {
             this.kvCache = on;
             return this;
         }
 
+        /**
+         * Chooses what step 0 attends to with the KV cache on.
+         * @param a not null; default {@link Step0Attention#REFERENCE}
+         * @return this builder
+         */
         public Builder step0Attention(Step0Attention a) {
             this.step0Attention = Objects.requireNonNull(a, "step0Attention");
             return this;
         }
 
+        /**
+         * Sets the seed of the default noise source; without a seed and a noise source each build draws a random seed.
+         * @param s any value
+         * @return this builder
+         */
         public Builder seed(long s) {
             this.seed = s;
             return this;
         }
 
-        /** Supplies the initial latents and VAE posterior noise (e.g. replayed reference noise in tests). */
+        /**
+         * Supplies the initial latents and VAE posterior noise instead of a seed (e.g. replayed reference noise in
+         * tests).
+         * @param source not null; excludes {@link #seed(long)}
+         * @return this builder
+         */
         public Builder noiseSource(NoiseSource source) {
             this.noiseSource = Objects.requireNonNull(source, "noiseSource");
             return this;
         }
 
+        /**
+         * Asks for the final latents in the result (conformance checks, further processing).
+         * @param on default false
+         * @return this builder
+         */
         public Builder returnLatents(boolean on) {
             this.returnLatents = on;
             return this;
         }
 
-        /** Receives every intermediate stage (conformance checks, debugging); see {@link StageObserver}. */
+        /**
+         * Receives every intermediate stage (conformance checks, debugging); see {@link StageObserver}.
+         * @param o the observer, or null for none
+         * @return this builder
+         */
         public Builder observer(StageObserver o) {
             this.observer = o;
             return this;
         }
 
+        /**
+         * Validates the settings that do not depend on the model and builds the request.
+         * @return the immutable request
+         * @throws InvalidRequestException naming the setting that is wrong and how to fix it
+         */
         public GenerationRequest build() {
             if (prompts.isEmpty()) {
                 throw new InvalidRequestException("a request needs at least one prompt: builder.prompt(\"…\")");

@@ -12,5 +12,6 @@ public interface ProgressListener {
      */
     void onStep(int step, int total, Duration elapsed);
 
+    /** A listener that does nothing. */
     ProgressListener NONE = (s, t, e) -> { };
 }

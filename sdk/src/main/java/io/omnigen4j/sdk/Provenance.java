@@ -28,11 +28,16 @@ public final class Provenance {
     /**
      * The metadata of {@code image}, made by {@code request} with the model {@code modelName}.
      *
-     * @param seed             the seed the call used ({@link GenerationResult#seed()}); null when the request had its
-     *                         own noise source (the entry is then omitted)
-     * @param manifestChecksum SHA-256 of the model's manifest ({@link io.omnigen4j.sdk.model.ModelFolder#manifestChecksum()})
-     * @param software         the writing software and version, e.g. {@code "OmniGen4J 0.1.0 (my service)"}
-     * @param includePrompts   false leaves out the prompt and negative prompt (they may be private)
+     * @param request the request that made the image (its first prompt is recorded)
+     * @param image the generated image (its size is recorded)
+     * @param seed the seed the call used ({@link GenerationResult#seed()}); null when the request had its own noise
+     * source (the entry is then omitted)
+     * @param modelName a name for the model, e.g. its folder name
+     * @param manifestChecksum SHA-256 of the model's manifest ({@link
+     *   io.omnigen4j.sdk.model.ModelFolder#manifestChecksum()})
+     * @param software the writing software and version, e.g. {@code "OmniGen4J 0.1.0 (my service)"}
+     * @param includePrompts false leaves out the prompt and negative prompt (they may be private)
+     * @return keyword → text entries in a fixed order, ready for a PNG encoder
      */
     public static Map<String, String> pngText(GenerationRequest request, RgbImage image, Long seed, String modelName,
                                               String manifestChecksum, String software, boolean includePrompts) {

@@ -7,13 +7,19 @@ package io.omnigen4j.sdk.image;
  * @param height rows, positive
  */
 public record ImageSize(int width, int height) {
+    /**
+     * Checks both sides are positive.
+     * @param width pixels per row, positive
+     * @param height rows, positive
+     * @throws IllegalArgumentException if a side is not positive
+     */
     public ImageSize {
         if (width <= 0 || height <= 0) {
             throw new IllegalArgumentException("image size must be positive, got " + width + "x" + height);
         }
     }
 
-    /** {@code width·height} without int overflow. */
+    /** {@return {@code width·height}, without int overflow} */
     public long pixelCount() {
         return (long) width * height;
     }

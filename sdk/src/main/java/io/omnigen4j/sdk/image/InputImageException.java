@@ -5,14 +5,20 @@ package io.omnigen4j.sdk.image;
  * that resizing would leave a side with zero pixels. The message names the image and says how to fix the request.
  */
 public class InputImageException extends IllegalArgumentException {
+    /** How the image is named in the message. */
     private final String imageLabel;
 
+    /**
+     * Creates the exception.
+     * @param imageLabel how the image is named in the message, e.g. {@code "input image 2"}
+     * @param message what is wrong and how to fix it
+     */
     public InputImageException(String imageLabel, String message) {
         super(message);
         this.imageLabel = imageLabel;
     }
 
-    /** How the caller's image was named in the message, e.g. {@code "input image 2"}. */
+    /** {@return how the caller's image was named in the message, e.g. {@code "input image 2"}} */
     public String imageLabel() {
         return imageLabel;
     }

@@ -26,7 +26,14 @@ public final class PngEncoder {
      */
     public static final int DEFAULT_LEVEL = 4;
 
-    /** Encodes with {@link #DEFAULT_LEVEL}. */
+    /**
+     * Encodes with {@link #DEFAULT_LEVEL}.
+     * @param image the image
+     * @param textMetadata keyword → text entries written before the image data, in iteration order (empty or null:
+     *   none)
+     * @return the PNG file's bytes
+     * @throws IllegalArgumentException if a keyword is invalid or a value contains a NUL character
+     */
     public static byte[] encode(RgbImage image, Map<String, String> textMetadata) {
         return encode(image, textMetadata, DEFAULT_LEVEL);
     }
@@ -35,7 +42,10 @@ public final class PngEncoder {
      * Encodes {@code image} as PNG; {@code textMetadata} (may be empty or null) is written before the image data in
      * iteration order.
      *
+     * @param image the image
+     * @param textMetadata keyword → text entries (empty or null: none)
      * @param level deflate level 0–9, or −1 for the default
+     * @return the PNG file's bytes
      * @throws IllegalArgumentException if a keyword is invalid or a value contains a NUL character
      */
     public static byte[] encode(RgbImage image, Map<String, String> textMetadata, int level) {

@@ -15,35 +15,37 @@ public final class PreprocessedImage {
         this.pixels = pixels;
     }
 
-    /** The resized and centre-cropped RGB image (width and height are multiples of 16). */
+    /** {@return the resized and centre-cropped RGB image (width and height are multiples of 16)} */
     public RgbImage image() {
         return cropped;
     }
 
+    /** {@return the width of the cropped image in pixels (a multiple of 16)} */
     public int width() {
         return cropped.width();
     }
 
+    /** {@return the height of the cropped image in pixels (a multiple of 16)} */
     public int height() {
         return cropped.height();
     }
 
-    /** Tensor shape {@code [1, 3, H, W]}. */
+    /** {@return the tensor shape {@code [1, 3, H, W]}} */
     public long[] shape() {
         return new long[] {1, 3, cropped.height(), cropped.width()};
     }
 
-    /** Number of latent patch tokens this image occupies in the prompt: (H/16)·(W/16) (spec §2.5). */
+    /** {@return the number of latent patch tokens this image occupies in the prompt: (H/16)·(W/16) (spec §2.5)} */
     public int tokenCount() {
         return (cropped.height() / 16) * (cropped.width() / 16);
     }
 
-    /** A copy of the normalised pixels, CHW order (length 3·H·W). */
+    /** {@return a copy of the normalised pixels in [−1, 1], CHW order (length 3·H·W)} */
     public float[] pixels() {
         return pixels.clone();
     }
 
-    /** Read-only view of the normalised pixels, CHW order, without copying. */
+    /** {@return a read-only view of the normalised pixels, CHW order, without copying} */
     public FloatBuffer pixelBuffer() {
         return FloatBuffer.wrap(pixels).asReadOnlyBuffer();
     }

@@ -35,7 +35,7 @@ public enum ResampleFilter {
         this.support = support;
     }
 
-    /** Half-width of the filter at scale 1. */
+    /** {@return the half-width of the filter at scale 1, in source pixels} */
     public double support() {
         return support;
     }

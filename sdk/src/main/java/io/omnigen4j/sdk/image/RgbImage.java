@@ -24,6 +24,10 @@ public final class RgbImage {
     /**
      * Copies {@code rgb} (length {@code width·height·3}, HWC) into a new image.
      *
+     * @param width pixels per row, positive
+     * @param height rows, positive
+     * @param rgb interleaved R,G,B bytes, rows top to bottom (copied)
+     * @return the image
      * @throws IllegalArgumentException if a side is not positive, the image is too large, or the length is wrong
      */
     public static RgbImage of(int width, int height, byte[] rgb) {
@@ -44,7 +48,12 @@ public final class RgbImage {
         return new RgbImage(width, height, rgb);
     }
 
-    /** Checks that a {@code width × height} RGB image can be held in memory as one array. */
+    /**
+     * Checks that a {@code width × height} RGB image can be held in memory as one array.
+     * @param width pixels per row
+     * @param height rows
+     * @throws IllegalArgumentException if a side is not positive or the pixel count exceeds {@link #MAX_PIXELS}
+     */
     public static void checkSize(int width, int height) {
         if (width <= 0 || height <= 0) {
             throw new IllegalArgumentException("image size must be positive, got " + width + "x" + height);
@@ -55,19 +64,28 @@ public final class RgbImage {
         }
     }
 
+    /** {@return the width in pixels} */
     public int width() {
         return width;
     }
 
+    /** {@return the height in pixels} */
     public int height() {
         return height;
     }
 
+    /** {@return width and height together} */
     public ImageSize size() {
         return new ImageSize(width, height);
     }
 
-    /** Channel {@code c} (0 = R, 1 = G, 2 = B) of pixel (x, y) as 0..255. */
+    /**
+     * Reads one channel of one pixel.
+     * @param x column, 0 at the left
+     * @param y row, 0 at the top
+     * @param c channel: 0 = R, 1 = G, 2 = B
+     * @return the value, 0..255
+     */
     public int get(int x, int y, int c) {
         if (x < 0 || x >= width || y < 0 || y >= height || c < 0 || c > 2) {
             throw new IndexOutOfBoundsException("(" + x + "," + y + "," + c + ") outside " + width + "x" + height + "x3");
@@ -75,12 +93,12 @@ public final class RgbImage {
         return rgb[(y * width + x) * 3 + c] & 0xFF;
     }
 
-    /** A fresh copy of the interleaved RGB bytes (HWC). */
+    /** {@return a fresh copy of the interleaved RGB bytes (HWC)} */
     public byte[] toByteArray() {
         return rgb.clone();
     }
 
-    /** Read-only view of the interleaved RGB bytes (HWC), without copying. */
+    /** {@return a read-only view of the interleaved RGB bytes (HWC), without copying} */
     public ByteBuffer asReadOnlyBuffer() {
         return ByteBuffer.wrap(rgb).asReadOnlyBuffer();
     }
@@ -90,7 +108,14 @@ public final class RgbImage {
         return rgb;
     }
 
-    /** A new image holding rows {@code [y0, y0+h)} and columns {@code [x0, x0+w)}. */
+    /**
+     * Copies a rectangle into a new image.
+     * @param x0 first column
+     * @param y0 first row
+     * @param w columns, from {@code x0}
+     * @param h rows, from {@code y0}
+     * @return a new image holding rows {@code [y0, y0+h)} and columns {@code [x0, x0+w)}
+     */
     public RgbImage crop(int x0, int y0, int w, int h) {
         if (x0 < 0 || y0 < 0 || w <= 0 || h <= 0 || x0 + (long) w > width || y0 + (long) h > height) {
             throw new IllegalArgumentException("crop (" + x0 + "," + y0 + ") " + w + "x" + h + " outside " + width + "x"

@@ -38,7 +38,11 @@ public final class ImageTagParser {
     private ImageTagParser() {
     }
 
-    /** Splits at valid tags only, without validation (malformed tag-like text stays in the chunks). */
+    /**
+     * Splits at valid tags only, without validation (malformed tag-like text stays in the chunks).
+     * @param text the prompt
+     * @return the chunks and the tag numbers as written
+     */
     public static TaggedText split(String text) {
         Matcher m = TAG.matcher(text);
         List<String> chunks = new ArrayList<>();
@@ -56,7 +60,10 @@ public final class ImageTagParser {
     /**
      * Splits {@code text} and checks it against {@code imageCount} supplied images.
      *
-     * @throws PromptException if a rule of the class comment is broken
+     * @param text the prompt
+     * @param imageCount how many images the prompt comes with, ≥ 0
+     * @return the chunks and tag numbers
+     * @throws PromptException if a rule of the class comment is broken ({@link PromptException#kind()} says which)
      */
     public static TaggedText parse(String text, int imageCount) {
         if (imageCount < 0) {
@@ -68,7 +75,12 @@ public final class ImageTagParser {
         return tagged;
     }
 
-    /** Checks tag numbers against the image count (the rules after malformed-tag detection). */
+    /**
+     * Checks tag numbers against the image count (the rules after malformed-tag detection).
+     * @param tagged a split prompt
+     * @param imageCount how many images the prompt comes with
+     * @throws PromptException if a tag and the images do not match
+     */
     public static void validate(TaggedText tagged, int imageCount) {
         int tags = tagged.tagCount();
         if (tags > 0 && imageCount == 0) {

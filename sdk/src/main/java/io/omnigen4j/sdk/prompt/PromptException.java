@@ -21,13 +21,20 @@ public final class PromptException extends io.omnigen4j.sdk.InvalidRequestExcept
         TOO_LONG
     }
 
+    /** The broken rule. */
     private final Kind kind;
 
+    /**
+     * Creates the exception.
+     * @param kind the broken rule
+     * @param message what is wrong and how to fix the prompt
+     */
     public PromptException(Kind kind, String message) {
         super(message);
         this.kind = kind;
     }
 
+    /** {@return the broken rule} */
     public Kind kind() {
         return kind;
     }

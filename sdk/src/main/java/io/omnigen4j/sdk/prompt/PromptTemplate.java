@@ -22,7 +22,11 @@ public final class PromptTemplate {
     private PromptTemplate() {
     }
 
-    /** Wraps a raw prompt into the chat template used for every branch. */
+    /**
+     * Wraps a raw prompt into the chat template used for every branch.
+     * @param prompt the user's prompt, not null
+     * @return the templated text the tokenizer sees
+     */
     public static String wrap(String prompt) {
         if (prompt == null) {
             throw new NullPointerException("prompt");
@@ -30,7 +34,11 @@ public final class PromptTemplate {
         return PREFIX + prompt + SUFFIX;
     }
 
-    /** The documented tag form for image {@code number} (1-based): {@code <img><|image_N|></img>}. */
+    /**
+     * The documented tag form for image {@code number} (1-based): {@code <img><|image_N|></img>}.
+     * @param number the image's number, ≥ 1
+     * @return the tag to place in a prompt
+     */
     public static String imageTag(int number) {
         if (number < 1) {
             throw new IllegalArgumentException("image numbers start at 1: " + number);
@@ -41,7 +49,9 @@ public final class PromptTemplate {
     /**
      * The image-guidance ({@code img_cond}) prompt for {@code imageCount ≥ 1} images: one tag per image, joined by
      * single spaces. A prompt without images has no such branch input of its own; the reference then reuses the
-     * negative-prompt input (see {@link PromptEncoder#encodeImageGuidance}).
+     * negative-prompt input.
+     * @param imageCount number of input images, ≥ 1
+     * @return the prompt of the image-guidance branch
      */
     public static String imageGuidancePrompt(int imageCount) {
         if (imageCount < 1) {

@@ -6,6 +6,10 @@ package io.omnigen4j.sdk.prompt;
  */
 @FunctionalInterface
 public interface TextTokenizer {
-    /** Ids of {@code text} as one fresh string (own BOS, own leading-space handling). */
+    /**
+     * Ids of {@code text} as one fresh string (own BOS, own leading-space handling).
+     * @param text the text
+     * @return the token ids, starting with BOS
+     */
     long[] encode(String text);
 }

@@ -1,12 +1,30 @@
 package io.omnigen4j.sdk.runtime;
 
-/** Where the graphs run: the CPU (always available) or a CUDA device (needs the omnigen4j-sdk-gpu artifact). */
+/**
+ * Where the graphs run: the CPU (always available) or a CUDA device (needs the omnigen4j-sdk-gpu artifact).
+ *
+ * @param kind CPU or CUDA
+ * @param deviceId the CUDA device index (0 for the CPU)
+ */
 public record ExecutionProvider(Kind kind, int deviceId) {
 
-    public enum Kind { CPU, CUDA }
+    /** The kind of device: {@code CPU} or {@code CUDA}. */
+    public enum Kind {
+        /** ONNX Runtime's CPU provider. */
+        CPU,
+        /** ONNX Runtime's CUDA provider (onnxruntime_gpu). */
+        CUDA
+    }
 
+    /** The CPU provider (the default). */
     public static final ExecutionProvider CPU = new ExecutionProvider(Kind.CPU, 0);
 
+    /**
+     * The CUDA provider on one device.
+     * @param deviceId the CUDA device index, ≥ 0
+     * @return the provider
+     * @throws IllegalArgumentException if {@code deviceId} is negative
+     */
     public static ExecutionProvider cuda(int deviceId) {
         if (deviceId < 0) {
             throw new IllegalArgumentException("CUDA device id must be ≥ 0, got " + deviceId);
@@ -14,7 +32,12 @@ public record ExecutionProvider(Kind kind, int deviceId) {
         return new ExecutionProvider(Kind.CUDA, deviceId);
     }
 
-    /** "cpu", "cuda" or "cuda:N". */
+    /**
+     * Parses the CLI form of a provider.
+     * @param s {@code "cpu"}, {@code "cuda"} (device 0) or {@code "cuda:N"}, any case
+     * @return the provider
+     * @throws IllegalArgumentException naming the accepted forms when {@code s} is none of them
+     */
     public static ExecutionProvider parse(String s) {
         String v = s.trim().toLowerCase(java.util.Locale.ROOT);
         if (v.equals("cpu")) {

@@ -7,9 +7,16 @@ package io.omnigen4j.sdk.sampling;
 public final class NoiseExhaustedException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
+    /** The 0-based encode call that had no recorded noise. */
     private final int requestedIndex;
+    /** How many eps tensors were recorded. */
     private final int recordedCount;
 
+    /**
+     * Creates the exception with a message naming both counts.
+     * @param requestedIndex the 0-based encode call that had no recorded noise
+     * @param recordedCount how many eps tensors were recorded
+     */
     public NoiseExhaustedException(int requestedIndex, int recordedCount) {
         super("VAE encode call #" + requestedIndex + " asks for posterior noise, but only " + recordedCount
                 + " eps tensor(s) were recorded (the request makes more encode calls than the recording)");
@@ -17,12 +24,12 @@ public final class NoiseExhaustedException extends IllegalStateException {
         this.recordedCount = recordedCount;
     }
 
-    /** The 0-based encode call that had no recorded noise. */
+    /** {@return the 0-based encode call that had no recorded noise} */
     public int requestedIndex() {
         return requestedIndex;
     }
 
-    /** How many eps tensors were recorded. */
+    /** {@return how many eps tensors were recorded} */
     public int recordedCount() {
         return recordedCount;
     }

@@ -16,6 +16,8 @@ public interface NoiseSource {
     /**
      * Initial latents, one noise tensor per prompt, float32 in row-major order of {@code shape}, normally
      * {@code [P, 4, H/8, W/8]}. The pipeline replicates them to every guidance branch.
+     * @param shape the latent shape
+     * @return standard-normal values, a new array of the shape's element count
      */
     float[] initialLatents(int[] shape);
 
@@ -23,10 +25,19 @@ public interface NoiseSource {
      * The posterior noise ε of the {@code encodeIndex}-th VAE encode call of the request (0-based, in the call order
      * of the reference: with separate CFG branch 0's images in order, then branch 2's; batched, pixel_values order),
      * with the posterior's shape, normally {@code [1, 4, h/8, w/8]}.
+     * @param encodeIndex the 0-based encode call
+     * @param shape the posterior's shape
+     * @return standard-normal values, a new array of the shape's element count
      */
     float[] posteriorNoise(int encodeIndex, int[] shape);
 
-    /** Element count of a shape; rejects negative dimensions and overflow. */
+    /**
+     * Element count of a shape; rejects negative dimensions and overflow.
+     * @param shape the dimensions
+     * @return their product
+     * @throws IllegalArgumentException if the shape is empty, has a negative dimension or more than
+     * {@code Integer.MAX_VALUE} elements
+     */
     static int elementCount(int[] shape) {
         if (shape == null || shape.length == 0) {
             throw new IllegalArgumentException("shape must have at least one dimension");

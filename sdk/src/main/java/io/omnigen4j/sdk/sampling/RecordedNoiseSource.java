@@ -17,7 +17,11 @@ public final class RecordedNoiseSource implements NoiseSource {
     private final List<float[]> posteriorNoise;
     private final List<int[]> posteriorShapes;
 
-    /** Recorded tensors without shapes: requests are checked by element count only. */
+    /**
+     * Recorded tensors without shapes: requests are checked by element count only.
+     * @param initialLatents the recorded initial latents (copied)
+     * @param posteriorNoise the recorded ε per VAE encode call, in call order (copied; may be empty)
+     */
     public RecordedNoiseSource(float[] initialLatents, List<float[]> posteriorNoise) {
         this(initialLatents, null, posteriorNoise, null);
     }
@@ -25,6 +29,11 @@ public final class RecordedNoiseSource implements NoiseSource {
     /**
      * Recorded tensors with their shapes ({@code null} shapes disable the dimension check for that part): requests
      * must ask for exactly these shapes.
+     * @param initialLatents the recorded initial latents (copied)
+     * @param initialShape their shape, or null
+     * @param posteriorNoise the recorded ε per VAE encode call, in call order (copied; may be empty)
+     * @param posteriorShapes one shape per ε tensor, or null
+     * @throws IllegalArgumentException if a tensor is null or a shape does not match its tensor's length
      */
     public RecordedNoiseSource(float[] initialLatents, int[] initialShape, List<float[]> posteriorNoise,
                                List<int[]> posteriorShapes) {
@@ -61,7 +70,7 @@ public final class RecordedNoiseSource implements NoiseSource {
         }
     }
 
-    /** Number of recorded VAE encode calls. */
+    /** {@return the number of recorded VAE encode calls} */
     public int recordedEncodeCount() {
         return posteriorNoise.size();
     }

@@ -20,21 +20,30 @@ public final class SeededNoiseSource implements NoiseSource {
     private final long latentSeed;
     private final long vaeSeed;
 
-    /** Uses {@code seed} for the initial latents and a derived seed for the VAE posterior noise. */
+    /**
+     * Uses {@code seed} for the initial latents and a derived seed for the VAE posterior noise.
+     * @param seed any value
+     */
     public SeededNoiseSource(long seed) {
         this(seed, mix64(seed ^ 0x5641455F4E4F4953L));
     }
 
-    /** Separate seeds for the initial latents and for the VAE posterior noise. */
+    /**
+     * Separate seeds for the initial latents and for the VAE posterior noise.
+     * @param latentSeed seed of the initial latents' stream
+     * @param vaeSeed seed from which each encode call's stream is derived
+     */
     public SeededNoiseSource(long latentSeed, long vaeSeed) {
         this.latentSeed = latentSeed;
         this.vaeSeed = vaeSeed;
     }
 
+    /** {@return the seed of the initial latents' stream} */
     public long latentSeed() {
         return latentSeed;
     }
 
+    /** {@return the seed the VAE posterior noise streams are derived from} */
     public long vaeSeed() {
         return vaeSeed;
     }
@@ -59,6 +68,8 @@ public final class SeededNoiseSource implements NoiseSource {
     /**
      * Fills {@code out} with standard normals from the stream of {@code seed} (SplitMix64 + Box–Muller, see class
      * comment). Exposed so tests and tools can reproduce the values.
+     * @param seed the stream's seed
+     * @param out filled from index 0 to the end
      */
     public static void fillStandardNormal(long seed, float[] out) {
         long state = seed;
