@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
 public final class ExportCommand implements Callable<Integer> {
 
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
-            description = "OmniGen checkpoint folder (config.json, model.safetensors, tokenizer.json, vae/).")
+            description = "OmniGen checkpoint folder, original layout (config.json, model.safetensors, tokenizer.json,"
+                    + " vae/) or diffusers layout (model_index.json, transformer/, tokenizer/, vae/).")
     Path checkpoint;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model folder to create.")

@@ -10,7 +10,8 @@ import java.util.function.Consumer;
 /**
  * What to export and where. Built with {@link #builder(Path, Path)}; {@link Builder#build()} validates.
  *
- * @param checkpoint folder holding config.json, model.safetensors, tokenizer files and vae/
+ * @param checkpoint checkpoint folder in the original or the diffusers layout (see
+ *                   {@link io.omnigen4j.export.checkpoint.CheckpointFolder})
  * @param output     the model folder to create
  * @param precision  weight precision of the transformer: {@link Precision#FP32}, or {@link Precision#INT8} /
  *                   {@link Precision#INT4} weight-only quantization (activations stay float32; the VAE stays fp32)

@@ -2,6 +2,8 @@ package io.omnigen4j.export;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.omnigen4j.export.checkpoint.CheckpointException;
+import io.omnigen4j.export.checkpoint.CheckpointFolder;
 import io.omnigen4j.export.config.ConfigException;
 import io.omnigen4j.export.config.Phi3Config;
 import io.omnigen4j.export.config.VaeConfig;
@@ -16,7 +18,7 @@ import io.omnigen4j.export.onnx.ExternalDataFile;
 import io.omnigen4j.export.onnx.GraphBuilder;
 import io.omnigen4j.export.onnx.OnnxModelWriter;
 import io.omnigen4j.export.onnx.TensorSignature;
-import io.omnigen4j.export.safetensors.SafetensorsFile;
+import io.omnigen4j.export.safetensors.TensorStore;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,9 +39,10 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Turns an OmniGen checkpoint folder into the model folder the SDK loads: seven ONNX graphs, two weight files,
- * the tokenizer files and {@code manifest.json}. Everything is written into a temporary sibling folder that is
- * renamed into place at the end, so a failed or interrupted export never leaves a half-written model.
+ * Turns an OmniGen checkpoint folder, in the original or the diffusers layout ({@link CheckpointFolder}), into the
+ * model folder the SDK loads: seven ONNX graphs, two weight files, the tokenizer files and {@code manifest.json}
+ * (the same bytes from either layout holding the same weights). Everything is written into a temporary sibling
+ * folder that is renamed into place at the end, so a failed or interrupted export never leaves a half-written model.
  * Weights stream from the memory-mapped checkpoint to the weight files: heap use does not grow with model size.
  */
 public final class OmniGenExporter {
@@ -60,19 +63,19 @@ public final class OmniGenExporter {
     public static ManifestModel export(ExportOptions options) throws IOException {
         Path ckpt = options.checkpoint();
         Path out = options.output().toAbsolutePath().normalize();
-        checkCheckpoint(ckpt);
+        CheckpointFolder folder;
+        try {
+            folder = CheckpointFolder.open(ckpt);
+        } catch (CheckpointException | ConfigException e) {
+            throw new ExportException(e.getMessage(), e);
+        }
         if (Files.exists(out) && !options.force()) {
             throw new ExportException("output folder " + out + " already exists; choose another folder or pass --force"
                     + " to replace it");
         }
-        Phi3Config phi;
-        VaeConfig vae;
-        try {
-            phi = Phi3Config.readFromCheckpoint(ckpt);
-            vae = VaeConfig.readFromCheckpoint(ckpt);
-        } catch (ConfigException e) {
-            throw new ExportException(e.getMessage(), e);
-        }
+        Phi3Config phi = folder.transformerConfig();
+        VaeConfig vae = folder.vaeConfig();
+        options.progress().accept("reading " + ckpt + " (" + folder.layout().name().toLowerCase() + " layout)");
         Path parent = out.getParent();
         Files.createDirectories(parent);
         Path tmp = Files.createTempDirectory(parent, "." + out.getFileName() + ".export-");
@@ -88,7 +91,7 @@ public final class OmniGenExporter {
                     options.attentionHeadsPerNode());
             OnnxModelWriter writer = new OnnxModelWriter(VERSION, EXTERNAL_THRESHOLD);
             Map<String, String> meta = Map.of("omnigen4j.format_version", Integer.toString(ManifestModel.FORMAT_VERSION));
-            try (SafetensorsFile model = SafetensorsFile.open(ckpt.resolve("model.safetensors"));
+            try (TensorStore model = folder.openTransformerWeights();
                  ExternalDataFile data = new ExternalDataFile(tmp.resolve(TRANSFORMER_WEIGHTS))) {
                 TransformerGraphs tg = new TransformerGraphs(dims, new CheckpointWeights(model,
                         options.transformerWeights()), options.attentionHeadsPerNode());
@@ -104,7 +107,7 @@ public final class OmniGenExporter {
             VaeGraphs.Dims vd = new VaeGraphs.Dims(vae.inChannels(), vae.outChannels(), vae.latentChannels(),
                     vae.blockOutChannels().stream().mapToInt(Integer::intValue).toArray(), vae.layersPerBlock(),
                     vae.normNumGroups(), vae.midBlockAddAttention(), vae.useQuantConv(), vae.usePostQuantConv());
-            try (SafetensorsFile vaeFile = SafetensorsFile.open(ckpt.resolve("vae/diffusion_pytorch_model.safetensors"));
+            try (TensorStore vaeFile = folder.openVaeWeights();
                  ExternalDataFile data = new ExternalDataFile(tmp.resolve(VAE_WEIGHTS))) {
                 Map<String, String> vaeMeta = new LinkedHashMap<>(meta);
                 vaeMeta.put("omnigen4j.vae_convolution", options.vaeConvolution().id());
@@ -120,7 +123,7 @@ public final class OmniGenExporter {
             }
             List<String> extra = new ArrayList<>();
             for (String f : TOKENIZER_FILES) {
-                Path src = ckpt.resolve(f);
+                Path src = folder.tokenizerDir().resolve(f);
                 if (Files.exists(src)) {
                     Files.copy(src, tmp.resolve(f));
                     if (!f.equals("tokenizer.json")) {
@@ -195,21 +198,6 @@ public final class OmniGenExporter {
             out.add(new ManifestModel.TensorEntry(s.name(), s.type().manifestName(), dims));
         }
         return out;
-    }
-
-    private static void checkCheckpoint(Path ckpt) throws ExportException {
-        if (!Files.isDirectory(ckpt)) {
-            throw new ExportException("checkpoint folder " + ckpt + " does not exist; pass the folder that holds"
-                    + " config.json, model.safetensors, tokenizer.json and vae/");
-        }
-        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "vae/config.json",
-                "vae/diffusion_pytorch_model.safetensors")) {
-            if (!Files.isRegularFile(ckpt.resolve(f))) {
-                throw new ExportException("checkpoint folder " + ckpt + " has no " + f + "; an OmniGen checkpoint"
-                        + " holds config.json, model.safetensors, tokenizer.json and vae/ (config.json +"
-                        + " diffusion_pytorch_model.safetensors)");
-            }
-        }
     }
 
     static String sha256(Path p) throws IOException {

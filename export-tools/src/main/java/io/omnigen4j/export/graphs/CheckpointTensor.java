@@ -4,6 +4,7 @@ import io.omnigen4j.export.onnx.OnnxType;
 import io.omnigen4j.export.onnx.TensorData;
 import io.omnigen4j.export.safetensors.SafetensorsFile;
 import io.omnigen4j.export.safetensors.TensorInfo;
+import io.omnigen4j.export.safetensors.TensorStore;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,7 +21,7 @@ public final class CheckpointTensor implements TensorData {
 
     private static final int CHUNK_ELEMENTS = 1 << 20;
 
-    private final SafetensorsFile file;
+    private final TensorStore file;
     private final TensorInfo info;
     private final long[] shape;
     private final boolean transpose;
@@ -28,7 +29,7 @@ public final class CheckpointTensor implements TensorData {
     private final int rowStart;
     private final int rowCount;
 
-    private CheckpointTensor(SafetensorsFile file, TensorInfo info, long[] shape, boolean transpose, int rowStart,
+    private CheckpointTensor(TensorStore file, TensorInfo info, long[] shape, boolean transpose, int rowStart,
                              int rowCount) {
         this.file = file;
         this.info = info;
@@ -39,7 +40,7 @@ public final class CheckpointTensor implements TensorData {
     }
 
     /** The tensor as stored, reshaped to {@code shape} (same element count) or as-is when none is given. */
-    public static CheckpointTensor of(SafetensorsFile file, String name, long... shape) throws IOException {
+    public static CheckpointTensor of(TensorStore file, String name, long... shape) throws IOException {
         TensorInfo info = file.info(name);
         long[] s = shape.length == 0 ? info.shape() : shape.clone();
         if (count(s) != info.elementCount()) {
@@ -50,7 +51,7 @@ public final class CheckpointTensor implements TensorData {
     }
 
     /** A 2-D [rows, cols] tensor transposed to [cols, rows]. */
-    public static CheckpointTensor transposed(SafetensorsFile file, String name) throws IOException {
+    public static CheckpointTensor transposed(TensorStore file, String name) throws IOException {
         TensorInfo info = file.info(name);
         return transposedRows(file, name, 0, info.rank() == 2 ? Math.toIntExact(info.dim(0)) : 0);
     }
@@ -59,7 +60,7 @@ public final class CheckpointTensor implements TensorData {
      * Rows {@code [start, start + count)} of a 2-D [rows, cols] tensor, transposed to [cols, count]: one block of
      * a fused linear weight (say the K rows of {@code qkv_proj}) as its own MatMul weight.
      */
-    public static CheckpointTensor transposedRows(SafetensorsFile file, String name, int start, int count)
+    public static CheckpointTensor transposedRows(TensorStore file, String name, int start, int count)
             throws IOException {
         TensorInfo info = file.info(name);
         if (info.rank() != 2) {
@@ -118,13 +119,15 @@ public final class CheckpointTensor implements TensorData {
     private void writeTransposed(ByteSink sink) throws IOException {
         int rows = rowCount;
         int cols = Math.toIntExact(info.dim(1));
-        ByteBuffer src = file.data(info.name());
+        // Only the rows taken: a block of a fused (or, in the diffusers layout, re-assembled) weight maps alone.
+        int es = info.dtype().byteSize();
+        ByteBuffer src = file.slice(info.name(), (long) rowStart * cols * es, (long) rows * cols * es);
         int tile = Math.max(1, Math.min(cols, CHUNK_ELEMENTS / Math.max(1, rows)));
         float[] buf = new float[tile * rows];
         for (int c0 = 0; c0 < cols; c0 += tile) {
             int tc = Math.min(tile, cols - c0);
             for (int r = 0; r < rows; r++) {
-                int base = (rowStart + r) * cols + c0;
+                int base = r * cols + c0;
                 for (int k = 0; k < tc; k++) {
                     buf[k * rows + r] = SafetensorsFile.floatAt(info.dtype(), src, base + k);
                 }

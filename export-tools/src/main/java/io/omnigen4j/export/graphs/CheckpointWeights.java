@@ -6,8 +6,8 @@ import io.omnigen4j.export.quant.QuantScheme;
 import io.omnigen4j.export.quant.QuantizedWeight;
 import io.omnigen4j.export.quant.RowSource;
 import io.omnigen4j.export.safetensors.SafetensorsException;
-import io.omnigen4j.export.safetensors.SafetensorsFile;
 import io.omnigen4j.export.safetensors.TensorInfo;
+import io.omnigen4j.export.safetensors.TensorStore;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,16 +20,16 @@ import java.util.Arrays;
  */
 public final class CheckpointWeights {
 
-    private final SafetensorsFile file;
+    private final TensorStore file;
     private final WeightFormat format;
 
     /** Weights as float32 everywhere. */
-    public CheckpointWeights(SafetensorsFile file) {
+    public CheckpointWeights(TensorStore file) {
         this(file, WeightFormat.FP32);
     }
 
     /** Weights in {@code format}: it decides how {@link #project} and {@link #embedding} store their weights. */
-    public CheckpointWeights(SafetensorsFile file, WeightFormat format) {
+    public CheckpointWeights(TensorStore file, WeightFormat format) {
         this.file = file;
         this.format = java.util.Objects.requireNonNull(format, "format");
     }
@@ -118,7 +118,7 @@ public final class CheckpointWeights {
         return new QuantScheme(format.bits(), format.blockSize(), format.symmetric());
     }
 
-    public SafetensorsFile file() {
+    public TensorStore file() {
         return file;
     }
 
@@ -159,12 +159,12 @@ public final class CheckpointWeights {
     private TensorInfo checked(String name, long[] expected) throws SafetensorsException {
         TensorInfo info = info(name);
         if (expected != null && expected.length > 0 && !Arrays.equals(info.shape(), expected)) {
-            throw new SafetensorsException(file.path() + ": tensor '" + name + "' has shape "
+            throw new SafetensorsException(file.path() + ": tensor " + file.describe(name) + " has shape "
                     + Arrays.toString(info.shape()) + " but the model config implies " + Arrays.toString(expected)
                     + "; the checkpoint and its config.json do not match");
         }
         if (!info.dtype().isFloating()) {
-            throw new SafetensorsException(file.path() + ": tensor '" + name + "' is " + info.dtype()
+            throw new SafetensorsException(file.path() + ": tensor " + file.describe(name) + " is " + info.dtype()
                     + "; model weights must be F32, F16 or BF16");
         }
         return info;
@@ -185,8 +185,8 @@ public final class CheckpointWeights {
 
     private TensorInfo info(String name) throws SafetensorsException {
         if (!file.contains(name)) {
-            throw new SafetensorsException(file.path() + ": missing tensor '" + name
-                    + "'; the file is not an OmniGen checkpoint in the expected layout or is incomplete");
+            throw new SafetensorsException(file.path() + ": missing tensor " + file.describe(name)
+                    + "; the file is not an OmniGen checkpoint in the expected layout or is incomplete");
         }
         return file.info(name);
     }

@@ -5,7 +5,7 @@ import io.omnigen4j.export.onnx.OnnxType;
 import io.omnigen4j.export.onnx.TensorData;
 import io.omnigen4j.export.onnx.Value;
 import io.omnigen4j.export.safetensors.SafetensorsException;
-import io.omnigen4j.export.safetensors.SafetensorsFile;
+import io.omnigen4j.export.safetensors.TensorStore;
 import io.omnigen4j.export.safetensors.TensorInfo;
 
 import java.io.IOException;
@@ -163,23 +163,23 @@ public final class VaeGraphs {
     public static final int WINOGRAD_MIN_CHANNELS = 16;
 
     /** The {@value #ENCODER_NAME} graph with Winograd convolutions. */
-    public static GraphBuilder encoder(SafetensorsFile vae, Dims dims) throws IOException {
+    public static GraphBuilder encoder(TensorStore vae, Dims dims) throws IOException {
         return encoder(vae, dims, Convolution.WINOGRAD);
     }
 
     /** The {@value #ENCODER_NAME} graph; weights are read lazily from {@code vae} when the graph is written. */
-    public static GraphBuilder encoder(SafetensorsFile vae, Dims dims, Convolution convolution) throws IOException {
+    public static GraphBuilder encoder(TensorStore vae, Dims dims, Convolution convolution) throws IOException {
         GraphBuilder g = new GraphBuilder(ENCODER_NAME);
         return new Builder(g, vae, dims, convolution).encoder();
     }
 
     /** The {@value #DECODER_NAME} graph with Winograd convolutions. */
-    public static GraphBuilder decoder(SafetensorsFile vae, Dims dims) throws IOException {
+    public static GraphBuilder decoder(TensorStore vae, Dims dims) throws IOException {
         return decoder(vae, dims, Convolution.WINOGRAD);
     }
 
     /** The {@value #DECODER_NAME} graph; weights are read lazily from {@code vae} when the graph is written. */
-    public static GraphBuilder decoder(SafetensorsFile vae, Dims dims, Convolution convolution) throws IOException {
+    public static GraphBuilder decoder(TensorStore vae, Dims dims, Convolution convolution) throws IOException {
         GraphBuilder g = new GraphBuilder(DECODER_NAME);
         return new Builder(g, vae, dims, convolution).decoder();
     }
@@ -193,11 +193,11 @@ public final class VaeGraphs {
 
     private static final class Builder {
         private final GraphBuilder g;
-        private final SafetensorsFile file;
+        private final TensorStore file;
         private final Dims d;
         private final WinogradConv winograd;
 
-        Builder(GraphBuilder g, SafetensorsFile file, Dims d, Convolution convolution) {
+        Builder(GraphBuilder g, TensorStore file, Dims d, Convolution convolution) {
             this.g = g;
             this.file = file;
             this.d = d;

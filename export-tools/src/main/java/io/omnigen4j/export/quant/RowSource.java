@@ -3,6 +3,7 @@ package io.omnigen4j.export.quant;
 import io.omnigen4j.export.safetensors.DType;
 import io.omnigen4j.export.safetensors.SafetensorsFile;
 import io.omnigen4j.export.safetensors.TensorInfo;
+import io.omnigen4j.export.safetensors.TensorStore;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -41,7 +42,7 @@ public interface RowSource {
      * Rows {@code [start, start + count)} of the 2-D checkpoint tensor {@code name} (F32, F16 or BF16, widened
      * exactly), memory-mapped a slice at a time.
      */
-    static RowSource checkpoint(SafetensorsFile file, String name, int start, int count) throws IOException {
+    static RowSource checkpoint(TensorStore file, String name, int start, int count) throws IOException {
         TensorInfo info = file.info(name);
         if (info.rank() != 2) {
             throw new IllegalArgumentException(name + ": expected a 2-D tensor, got " + info);

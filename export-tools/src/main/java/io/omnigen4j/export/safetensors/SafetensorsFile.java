@@ -34,7 +34,7 @@ import java.util.Set;
  * <p>Thread-safe for reads after open. Close releases the file channel; buffers already handed out stay valid
  * until garbage-collected (the JDK offers no safe unmap).
  */
-public final class SafetensorsFile implements AutoCloseable {
+public final class SafetensorsFile implements TensorStore {
 
     /** Header size limit, as in the reference implementation (100 MB). */
     public static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
@@ -212,15 +212,18 @@ public final class SafetensorsFile implements AutoCloseable {
         buf.flip();
     }
 
+    @Override
     public Path path() {
         return path;
     }
 
     /** Tensor names in header order. */
+    @Override
     public Set<String> names() {
         return tensors.keySet();
     }
 
+    @Override
     public boolean contains(String name) {
         return tensors.containsKey(name);
     }
@@ -234,6 +237,7 @@ public final class SafetensorsFile implements AutoCloseable {
         return tensors;
     }
 
+    @Override
     public TensorInfo info(String name) throws SafetensorsException {
         TensorInfo t = tensors.get(name);
         if (t == null) {
@@ -243,6 +247,7 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /** The tensor's raw little-endian bytes, memory-mapped read-only. */
+    @Override
     public ByteBuffer data(String name) throws IOException {
         TensorInfo t = info(name);
         if (t.byteLength() > Integer.MAX_VALUE) {
@@ -253,6 +258,7 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /** A byte range [offset, offset+length) of one tensor's data, memory-mapped read-only, little-endian. */
+    @Override
     public ByteBuffer slice(String name, long offset, long length) throws IOException {
         TensorInfo t = info(name);
         if (offset < 0 || length < 0 || offset + length > t.byteLength() || length > Integer.MAX_VALUE) {
