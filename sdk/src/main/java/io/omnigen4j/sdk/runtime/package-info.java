@@ -1,0 +1,8 @@
+/**
+ * <b>Public API:</b> how ONNX Runtime runs the model ({@link io.omnigen4j.sdk.runtime.RuntimeOptions},
+ * {@link io.omnigen4j.sdk.runtime.ExecutionProvider}) and the error raised when a provider cannot start.
+ *
+ * <p><b>Internal</b> (may change without notice, left out of the Javadoc): {@code ModelSessions}, the loaded
+ * sessions of one model.
+ */
+package io.omnigen4j.sdk.runtime;
