@@ -316,7 +316,8 @@ final class GenerateCommand implements Callable<Integer>, OmniGenCli.Verbose {
             try {
                 decoded.add(codec.decode(p));
             } catch (ImageDecodeException e) {
-                throw CliException.usage("cannot use --image " + p + ": " + e.getMessage(), e);
+                throw CliException.usage("cannot use --image " + p + " (image " + (decoded.size() + 1) + "): "
+                        + e.detail(), e);
             } catch (IOException e) {
                 throw CliException.usage("cannot read --image " + p + ": " + e.getMessage(), e);
             }

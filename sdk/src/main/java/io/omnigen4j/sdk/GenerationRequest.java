@@ -3,6 +3,8 @@ package io.omnigen4j.sdk;
 import io.omnigen4j.sdk.image.RgbImage;
 import io.omnigen4j.sdk.inspect.StageObserver;
 import io.omnigen4j.sdk.prompt.PromptTemplate;
+import io.omnigen4j.sdk.prompt.WellFormedText;
+import io.omnigen4j.sdk.sampling.NoiseKind;
 import io.omnigen4j.sdk.sampling.NoiseSource;
 
 import java.util.ArrayList;
@@ -61,6 +63,7 @@ public final class GenerationRequest {
     private final Step0Attention step0Attention;
     private final Long seed;
     private final NoiseSource noiseSource;
+    private final NoiseKind noise;
     private final boolean returnLatents;
     private final StageObserver observer;
 
@@ -80,6 +83,7 @@ public final class GenerationRequest {
         this.step0Attention = b.step0Attention;
         this.seed = seed;
         this.noiseSource = b.noiseSource;
+        this.noise = b.noise == null ? NoiseKind.TORCH_CPU : b.noise;
         this.returnLatents = b.returnLatents;
         this.observer = b.observer;
     }
@@ -175,10 +179,27 @@ public final class GenerationRequest {
 
     /**
      * The noise source given to the builder.
-     * @return the source, or null (then a seeded one is made from {@link #seed()})
+     * @return the source, or null (then one of kind {@link #noise()} is made for {@link #seed()})
      */
     public NoiseSource noiseSource() {
         return noiseSource;
+    }
+
+    /**
+     * What the seed means: the generator the seed feeds when no {@link NoiseSource} was given.
+     * @return the kind, {@link NoiseKind#TORCH_CPU} unless the builder chose another
+     */
+    public NoiseKind noise() {
+        return noise;
+    }
+
+    /**
+     * The noise source a generation with this request uses: the given one, or a fresh one of {@link #noise()} for
+     * {@link #seed()}.
+     * @return a noise source for one generation
+     */
+    public NoiseSource effectiveNoiseSource() {
+        return noiseSource != null ? noiseSource : noise.source(seed);
     }
 
     /** {@return whether the result carries the final latents ({@link GenerationResult#finalLatents()})} */
@@ -211,6 +232,7 @@ public final class GenerationRequest {
         private Step0Attention step0Attention = Step0Attention.REFERENCE;
         private Long seed;
         private NoiseSource noiseSource;
+        private NoiseKind noise;
         private boolean returnLatents;
         private StageObserver observer;
 
@@ -362,6 +384,17 @@ public final class GenerationRequest {
         }
 
         /**
+         * Chooses what the seed means (default {@link NoiseKind#TORCH_CPU}: PyTorch's CPU generator, so a seed gives
+         * the initial noise of the reference run on a CPU with the same seed).
+         * @param kind not null; only used with a seed, so it excludes {@link #noiseSource(NoiseSource)}
+         * @return this builder
+         */
+        public Builder noise(NoiseKind kind) {
+            this.noise = Objects.requireNonNull(kind, "noise");
+            return this;
+        }
+
+        /**
          * Supplies the initial latents and VAE posterior noise instead of a seed (e.g. replayed reference noise in
          * tests).
          * @param source not null; excludes {@link #seed(long)}
@@ -395,7 +428,9 @@ public final class GenerationRequest {
         /**
          * Validates the settings that do not depend on the model and builds the request.
          * @return the immutable request
-         * @throws InvalidRequestException naming the setting that is wrong and how to fix it
+         * @throws InvalidRequestException naming the setting that is wrong and how to fix it; a prompt or negative
+         *         prompt with an unpaired UTF-16 surrogate is a {@link io.omnigen4j.sdk.prompt.PromptException} of kind
+         *         {@code MALFORMED_TEXT} naming the prompt and the char offset
          */
         public GenerationRequest build() {
             if (prompts.isEmpty()) {
@@ -406,7 +441,9 @@ public final class GenerationRequest {
                     throw new InvalidRequestException("prompt " + (i + 1) + " is empty; give the instruction text,"
                             + " e.g. builder.prompt(\"a cat on a sofa\")");
                 }
+                WellFormedText.require(prompts.get(i).text(), "prompt " + (i + 1));
             }
+            WellFormedText.require(negativePrompt, "negativePrompt");
             if (useInputImageSizeAsOutput) {
                 if (prompts.size() != 1 || prompts.get(0).images().size() != 1) {
                     throw new InvalidRequestException("useInputImageSizeAsOutput needs exactly one prompt with exactly"
@@ -433,6 +470,10 @@ public final class GenerationRequest {
             }
             if (noiseSource != null && seed != null) {
                 throw new InvalidRequestException("give either a seed or a noise source, not both");
+            }
+            if (noiseSource != null && noise != null) {
+                throw new InvalidRequestException("noise(" + noise.id() + ") gives a seed its meaning, but a noise"
+                        + " source was given instead of a seed; drop one of them");
             }
             // A fresh random seed per build (never written back: the builder stays reusable).
             Long effectiveSeed = noiseSource == null && seed == null

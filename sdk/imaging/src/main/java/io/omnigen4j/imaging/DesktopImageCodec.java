@@ -3,6 +3,7 @@ package io.omnigen4j.imaging;
 import io.omnigen4j.sdk.image.ImageCodec;
 import io.omnigen4j.sdk.image.ImageDecodeException;
 import io.omnigen4j.sdk.image.ImageDecodeException.Reason;
+import io.omnigen4j.sdk.image.ImageFileCheck;
 import io.omnigen4j.sdk.image.ImageSize;
 import io.omnigen4j.sdk.image.PngEncoder;
 import io.omnigen4j.sdk.image.RgbImage;
@@ -11,10 +12,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@link ImageCodec} for desktop JVMs (needs {@code java.desktop}; not for Android). Decodes with the JDK's
- * {@code javax.imageio} and falls back to Apache commons-imaging for what ImageIO cannot read; when neither can, the
- * error names both and their reasons. ImageIO goes first because it reproduces PIL's pixels (see
- * {@link DecoderBackend}). Pixels follow PIL's {@code convert("RGB")} ({@link RgbConversion}); EXIF orientation and
+ * {@link ImageCodec} for desktop JVMs (needs {@code java.desktop}; not for Android). PNG and JPEG are decoded
+ * strictly: {@link ImageFileCheck} first rejects empty and truncated files, bad PNG chunk CRCs, zero sizes and
+ * unsupported JPEG encodings with the actual problem, then the JDK's {@code javax.imageio} decodes (it reproduces
+ * PIL's pixels, see {@link DecoderBackend}); a JPEG whose compressed data ends early is rejected instead of being
+ * filled with grey. Other formats (GIF, BMP, WebP, PNM, …) are decoded best-effort by ImageIO and then Apache
+ * commons-imaging; when neither can, the error names both and their reasons. Pixels follow PIL's
+ * {@code convert("RGB")} ({@link RgbConversion}, including CMYK/YCCK JPEG and 16-bit grey PNG); EXIF orientation and
  * colour profiles are not applied. The size declared in the header is checked against the pixel budget before any
  * decoding. PNG output uses the SDK's pure-Java {@link PngEncoder}. Thread-safe.
  */
@@ -38,12 +42,19 @@ public final class DesktopImageCodec implements ImageCodec {
         this.maxPixels = maxPixels;
     }
 
+    /** The largest declared width·height that {@link #decode(byte[])} accepts. */
     public long maxPixels() {
         return maxPixels;
     }
 
     @Override
     public ImageSize probeSize(byte[] encoded) throws ImageDecodeException {
+        ImageFileCheck.Info info = ImageFileCheck.verify(encoded);
+        return info.size() != null ? info.size() : probeOther(encoded);
+    }
+
+    /** Header size of a format {@link ImageFileCheck} does not know, from the first backend that reads it. */
+    private static ImageSize probeOther(byte[] encoded) throws ImageDecodeException {
         List<String> failures = new ArrayList<>();
         Exception last = null;
         for (DecoderBackend b : ORDER) {
@@ -54,16 +65,20 @@ public final class DesktopImageCodec implements ImageCodec {
                 last = e;
             }
         }
-        throw unreadable("cannot read the image header", failures, last);
+        throw unreadable(encoded, "cannot read the image header", failures, last);
     }
 
     @Override
     public RgbImage decode(byte[] encoded) throws ImageDecodeException {
-        ImageSize declared = probeSize(encoded);
+        ImageFileCheck.Info info = ImageFileCheck.verify(encoded);
+        ImageSize declared = info.size() != null ? info.size() : probeOther(encoded);
         if (declared.pixelCount() > maxPixels) {
             throw new ImageDecodeException(Reason.TOO_MANY_PIXELS, "image declares " + declared + " = "
                     + declared.pixelCount() + " pixels, more than the budget of " + maxPixels
                     + " pixels; it was not decoded. Downscale it first or raise the codec's pixel budget.");
+        }
+        if (info.format() != ImageFileCheck.Format.OTHER) {
+            return checkSize(StrictDecoding.decode(encoded, info), declared);
         }
         List<String> failures = new ArrayList<>();
         Exception last = null;
@@ -79,7 +94,7 @@ public final class DesktopImageCodec implements ImageCodec {
                 last = e;
             }
         }
-        throw unreadable("cannot decode the image", failures, last);
+        throw unreadable(encoded, "cannot decode the image", failures, last);
     }
 
     @Override
@@ -87,9 +102,23 @@ public final class DesktopImageCodec implements ImageCodec {
         return PngEncoder.encode(image, textMetadata);
     }
 
-    private static ImageDecodeException unreadable(String what, List<String> failures, Exception cause) {
-        return new ImageDecodeException(Reason.UNSUPPORTED_OR_CORRUPT, what
-                + " (unsupported format or corrupt data); tried " + String.join("; ", failures), cause);
+    private static RgbImage checkSize(RgbImage img, ImageSize declared) throws ImageDecodeException {
+        if (!img.size().equals(declared)) {
+            throw new ImageDecodeException(Reason.UNSUPPORTED_OR_CORRUPT, "decoded " + img.size()
+                    + " but the header declares " + declared + "; the file is corrupt");
+        }
+        return img;
+    }
+
+    private static ImageDecodeException unreadable(byte[] data, String what, List<String> failures,
+            Exception cause) {
+        StringBuilder head = new StringBuilder();
+        for (int i = 0; i < Math.min(8, data.length); i++) {
+            head.append(String.format(java.util.Locale.ROOT, i == 0 ? "%02x" : " %02x", data[i] & 0xFF));
+        }
+        return new ImageDecodeException(Reason.UNSUPPORTED_OR_CORRUPT, what + ": not a PNG or JPEG file (it starts"
+                + " with bytes " + head + ") and no other decoder reads it; use PNG or JPEG. Tried "
+                + String.join("; ", failures), cause);
     }
 
     private static String describe(Exception e) {

@@ -9,6 +9,8 @@ import java.util.Map;
  * Platform-specific image file reading and PNG writing, kept out of the core SDK because the JVM's image APIs
  * ({@code java.desktop}) do not exist on Android. Decoding follows PIL's {@code Image.open(f).convert("RGB")}: alpha
  * is dropped without compositing, grey and palette images become RGB, EXIF orientation and colour profiles are ignored.
+ * Implementations should reject what PIL rejects (empty or truncated files, bad checksums) rather than guess pixels;
+ * {@link ImageFileCheck} does those checks for PNG and JPEG without decoding.
  */
 public interface ImageCodec {
     /** PIL's default decompression-bomb threshold (89,478,485 pixels), used when no budget is given. */
@@ -37,23 +39,25 @@ public interface ImageCodec {
      */
     byte[] encodePng(RgbImage image, Map<String, String> textMetadata);
 
-    /** {@link #probeSize(byte[])} on a file; the message of a failure names the file. */
+    /** {@link #probeSize(byte[])} on a file; a failure names the file ({@link ImageDecodeException#input()}). */
     default ImageSize probeSize(Path file) throws IOException {
         byte[] data = Files.readAllBytes(file);
         try {
+            ImageFileCheck.verify(data);   // empty, truncated, bad CRC: the same checks for every codec
             return probeSize(data);
         } catch (ImageDecodeException e) {
-            throw new ImageDecodeException(e.reason(), file + ": " + e.getMessage(), e);
+            throw e.withInput(file.toString());
         }
     }
 
-    /** {@link #decode(byte[])} on a file; the message of a failure names the file. */
+    /** {@link #decode(byte[])} on a file; a failure names the file ({@link ImageDecodeException#input()}). */
     default RgbImage decode(Path file) throws IOException {
         byte[] data = Files.readAllBytes(file);
         try {
+            ImageFileCheck.verify(data);   // empty, truncated, bad CRC: the same checks for every codec
             return decode(data);
         } catch (ImageDecodeException e) {
-            throw new ImageDecodeException(e.reason(), file + ": " + e.getMessage(), e);
+            throw e.withInput(file.toString());
         }
     }
 }

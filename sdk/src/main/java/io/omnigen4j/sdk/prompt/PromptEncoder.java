@@ -60,9 +60,10 @@ public final class PromptEncoder {
      *
      * @param prompt            the user's instruction, tags {@code <img><|image_N|></img>} refer to images
      * @param imageTokenCounts  n<sub>i</sub> of image i (index 0 = {@code <|image_1|>}); empty for text only
-     * @throws PromptException  on tag/image mismatches or when the row exceeds the budget
+     * @throws PromptException  on tag/image mismatches, malformed Unicode, or when the row exceeds the budget
      */
     public BranchInput encode(String prompt, int[] imageTokenCounts) {
+        WellFormedText.require(prompt, "the prompt");
         for (int n : imageTokenCounts) {
             if (n < 1) {
                 throw new IllegalArgumentException("image token count must be ≥ 1: " + n);

@@ -1,8 +1,8 @@
 package io.omnigen4j.sdk.prompt;
 
 /**
- * A prompt that cannot be turned into model input: bad image tags, tags and images that do not match, or a prompt
- * over the model's length budget. {@link #kind()} tells callers (and tests) which rule was broken without parsing
+ * A prompt that cannot be turned into model input: bad image tags, tags and images that do not match, text that is
+ * not well-formed Unicode, or a prompt over the model's length budget. {@link #kind()} tells callers (and tests) which rule was broken without parsing
  * the message.
  */
 public final class PromptException extends io.omnigen4j.sdk.InvalidRequestException {
@@ -18,7 +18,9 @@ public final class PromptException extends io.omnigen4j.sdk.InvalidRequestExcept
         /** The distinct tag numbers, sorted, are not 1, 2, …, K (e.g. start at 0 or 2, or have a gap). */
         BAD_NUMBERING,
         /** The condition sequence (text plus input-image tokens) exceeds the length budget. */
-        TOO_LONG
+        TOO_LONG,
+        /** The text is not well-formed Unicode (an unpaired UTF-16 surrogate); see {@link WellFormedText}. */
+        MALFORMED_TEXT
     }
 
     /** The broken rule. */

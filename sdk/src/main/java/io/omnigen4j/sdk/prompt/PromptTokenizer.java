@@ -58,7 +58,11 @@ public final class PromptTokenizer implements TextTokenizer, AutoCloseable {
         }
     }
 
-    /** Ids of {@code text} as one fresh string, BOS (1) first, never truncated. */
+    /**
+     * Ids of {@code text} as one fresh string, BOS (1) first, never truncated.
+     *
+     * @throws PromptException if {@code text} holds an unpaired UTF-16 surrogate (checked before the native call)
+     */
     @Override
     public synchronized long[] encode(String text) {
         if (text == null) {
@@ -67,6 +71,7 @@ public final class PromptTokenizer implements TextTokenizer, AutoCloseable {
         if (tokenizer == null) {
             throw new IllegalStateException("tokenizer is closed");
         }
+        WellFormedText.require(text, "the text to tokenize");   // never hand an unpaired surrogate to native code
         Encoding e = tokenizer.encode(text);
         return e.getIds();
     }
