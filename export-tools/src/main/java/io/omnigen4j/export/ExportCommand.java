@@ -121,6 +121,11 @@ public final class ExportCommand implements Callable<Integer> {
         return code;
     }
 
+    /**
+     * Runs the export command on its own ({@code java -cp … io.omnigen4j.export.ExportCommand --help}) and exits with
+     * its code.
+     * @param args the command line
+     */
     public static void main(String[] args) {
         System.exit(new CommandLine(new ExportCommand()).execute(args));
     }

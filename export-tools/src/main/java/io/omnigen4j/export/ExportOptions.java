@@ -30,9 +30,25 @@ public record ExportOptions(Path checkpoint, Path output, Precision precision, W
                             VaeGraphs.Convolution vaeConvolution, int attentionHeadsPerNode, boolean force,
                             Consumer<String> progress) {
 
+    /** Weight precision of the exported graphs. */
     public enum Precision {
-        FP32, INT8, INT4, FP16, BF16;
+        /** float32 weights (default). */
+        FP32,
+        /** int8 blocks with float scales (MatMulNBits). */
+        INT8,
+        /** int4 blocks with float scales (MatMulNBits). */
+        INT4,
+        /** Reserved: rejected by {@link Builder#build()} until half-precision graphs exist. */
+        FP16,
+        /** Reserved: rejected by {@link Builder#build()} until half-precision graphs exist. */
+        BF16;
 
+        /**
+         * Parses the command-line spelling, any case.
+         * @param s {@code "fp32"}, {@code "int8"}, {@code "int4"}, …
+         * @return the precision
+         * @throws IllegalArgumentException naming the accepted values
+         */
         public static Precision parse(String s) {
             for (Precision p : values()) {
                 if (p.name().equalsIgnoreCase(s)) {
@@ -42,16 +58,26 @@ public record ExportOptions(Path checkpoint, Path output, Precision precision, W
             throw new IllegalArgumentException("unknown precision '" + s + "'; use fp32, int8 or int4");
         }
 
-        /** Manifest and command-line spelling: "fp32", "int8", … */
+        /**
+         * Manifest and command-line spelling: "fp32", "int8", …
+         * @return the lower-case name
+         */
         public String id() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
     }
 
+    /**
+     * Starts export options with the defaults (fp32, Winograd VAE convolutions, 8 heads per attention node).
+     * @param checkpoint the checkpoint folder (original or diffusers layout)
+     * @param output the model folder to write; must not exist unless {@link Builder#force(boolean)} is set
+     * @return a new builder
+     */
     public static Builder builder(Path checkpoint, Path output) {
         return new Builder(checkpoint, output);
     }
 
+    /** Collects the export settings; {@link #build()} validates them. Not thread-safe. */
     public static final class Builder {
         private final Path checkpoint;
         private final Path output;
@@ -70,56 +96,106 @@ public record ExportOptions(Path checkpoint, Path output, Precision precision, W
             this.output = output;
         }
 
+        /**
+         * Sets the weight precision.
+         * @param p not null; default {@link Precision#FP32}
+         * @return this builder
+         */
         public Builder precision(Precision p) {
             this.precision = Objects.requireNonNull(p, "precision");
             return this;
         }
 
-        /** Values per quantization block (power of two ≥ 16); default per precision ({@link WeightFormat#defaults}). */
+        /**
+         * Values per quantization block (power of two ≥ 16); default per precision ({@link WeightFormat#defaults}).
+         *
+         * @param blockSize values per block
+         * @return this builder
+         */
         public Builder quantBlockSize(int blockSize) {
             this.blockSize = blockSize;
             return this;
         }
 
-        /** Symmetric blocks (no zero points) or asymmetric ones (a zero point per block). */
+        /**
+         * Symmetric blocks (no zero points) or asymmetric ones (a zero point per block).
+         *
+         * @param symmetric true for symmetric blocks; default per precision
+         * @return this builder
+         */
         public Builder quantSymmetric(boolean symmetric) {
             this.symmetric = symmetric;
             return this;
         }
 
-        /** MatMulNBits' accuracy_level: 0 unset, 1 fp32, 2 fp16, 3 bf16, 4 int8 compute. */
+        /**
+         * MatMulNBits' accuracy_level: 0 unset, 1 fp32, 2 fp16, 3 bf16, 4 int8 compute.
+         *
+         * @param level 0 to 4; default per precision
+         * @return this builder
+         */
         public Builder quantAccuracyLevel(int level) {
             this.accuracyLevel = level;
             return this;
         }
 
-        /** Whether the token embedding table is quantized too (GatherBlockQuantized) or kept float32. */
+        /**
+         * Whether the token embedding table is quantized too (GatherBlockQuantized) or kept float32.
+         *
+         * @param quantize default per precision
+         * @return this builder
+         */
         public Builder quantizeEmbedding(boolean quantize) {
             this.quantizeEmbedding = quantize;
             return this;
         }
 
+        /**
+         * Chooses how the VAE's 3×3 convolutions are exported: Winograd (faster on CPUs, default) or direct.
+         * @param c not null
+         * @return this builder
+         */
         public Builder vaeConvolution(VaeGraphs.Convolution c) {
             this.vaeConvolution = Objects.requireNonNull(c, "vaeConvolution");
             return this;
         }
 
-        /** At most this many query heads per decoder Attention node (≥ 1; rounded down to keep whole GQA groups). */
+        /**
+         * At most this many query heads per decoder Attention node (≥ 1; rounded down to keep whole GQA groups).
+         *
+         * @param heads at least 1; default 8
+         * @return this builder
+         */
         public Builder attentionHeadsPerNode(int heads) {
             this.attentionHeadsPerNode = heads;
             return this;
         }
 
+        /**
+         * Replaces an existing output folder instead of failing.
+         * @param f default false
+         * @return this builder
+         */
         public Builder force(boolean f) {
             this.force = f;
             return this;
         }
 
+        /**
+         * Receives one line per export stage.
+         * @param listener not null; default ignores the lines
+         * @return this builder
+         */
         public Builder progress(Consumer<String> listener) {
             this.progress = Objects.requireNonNull(listener, "progress");
             return this;
         }
 
+        /**
+         * Validates the settings and fills the precision's quantization defaults.
+         * @return the immutable options
+         * @throws IllegalArgumentException naming the setting that is wrong
+         */
         public ExportOptions build() {
             if (checkpoint == null) {
                 throw new IllegalArgumentException("checkpoint folder is required");

@@ -63,77 +63,123 @@ public final class WarmUp {
         this.request = request;
     }
 
-    /** A builder with the defaults: 1024×1024 text to image, 2 steps, 2 rounds, KV cache on, separate branches. */
+    /**
+     * A builder with the defaults: 1024×1024 text to image, 2 steps, 2 rounds, KV cache on, separate branches.
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Output width in pixels (ignored with {@link #useInputImageSizeAsOutput()}). */
+    /**
+     * Output width in pixels (ignored with {@link #useInputImageSizeAsOutput()}).
+     * @return the width
+     */
     public int width() {
         return width;
     }
 
-    /** Output height in pixels (ignored with {@link #useInputImageSizeAsOutput()}). */
+    /**
+     * Output height in pixels (ignored with {@link #useInputImageSizeAsOutput()}).
+     * @return the height
+     */
     public int height() {
         return height;
     }
 
-    /** Whether the warm-up calls have an input image. */
+    /**
+     * Whether the warm-up calls have an input image.
+     * @return true when {@link Builder#inputImage} was set
+     */
     public boolean hasInputImage() {
         return inputImageWidth > 0;
     }
 
-    /** Width of the synthetic input image before preprocessing, or 0 without one. */
+    /**
+     * Width of the synthetic input image before preprocessing, or 0 without one.
+     * @return the width, or 0
+     */
     public int inputImageWidth() {
         return inputImageWidth;
     }
 
-    /** Height of the synthetic input image before preprocessing, or 0 without one. */
+    /**
+     * Height of the synthetic input image before preprocessing, or 0 without one.
+     * @return the height, or 0
+     */
     public int inputImageHeight() {
         return inputImageHeight;
     }
 
-    /** Whether the output takes the preprocessed input image's size, as {@link GenerationRequest.Builder#useInputImageSizeAsOutput}. */
+    /**
+     * Whether the output takes the preprocessed input image's size, as {@link
+     * GenerationRequest.Builder#useInputImageSizeAsOutput}.
+     * @return whether the output takes the input image's size
+     */
     public boolean useInputImageSizeAsOutput() {
         return useInputImageSizeAsOutput;
     }
 
-    /** As {@link GenerationRequest#maxInputImageSize()}. */
+    /**
+     * As {@link GenerationRequest#maxInputImageSize()}.
+     * @return the longest side input images are scaled down to, in pixels
+     */
     public int maxInputImageSize() {
         return maxInputImageSize;
     }
 
-    /** As {@link GenerationRequest#imageGuidance()}: with an input image, true runs the third guidance branch. */
+    /**
+     * As {@link GenerationRequest#imageGuidance()}: with an input image, true runs the third guidance branch.
+     * @return whether image guidance is on
+     */
     public boolean imageGuidance() {
         return imageGuidance;
     }
 
-    /** As {@link GenerationRequest#cfgMode()}. */
+    /**
+     * As {@link GenerationRequest#cfgMode()}.
+     * @return how the guidance branches are run
+     */
     public GenerationRequest.CfgMode cfgMode() {
         return cfgMode;
     }
 
-    /** As {@link GenerationRequest#kvCache()}. */
+    /**
+     * As {@link GenerationRequest#kvCache()}.
+     * @return whether the KV cache is on
+     */
     public boolean kvCache() {
         return kvCache;
     }
 
-    /** The prompt text (without the input image's tag, which the warm-up puts in front of it). */
+    /**
+     * The prompt text (without the input image's tag, which the warm-up puts in front of it).
+     * @return the prompt text
+     */
     public String prompt() {
         return prompt;
     }
 
-    /** The negative prompt. */
+    /**
+     * The negative prompt.
+     * @return the negative prompt
+     */
     public String negativePrompt() {
         return negativePrompt;
     }
 
-    /** Denoising steps per round. */
+    /**
+     * Denoising steps per round.
+     * @return the steps, 1 to 50
+     */
     public int steps() {
         return steps;
     }
 
-    /** Warm-up generations run one after another. */
+    /**
+     * Warm-up generations run one after another.
+     * @return the rounds, 1 to 10
+     */
     public int rounds() {
         return rounds;
     }
@@ -161,7 +207,13 @@ public final class WarmUp {
         private Builder() {
         }
 
-        /** Output size in pixels, both multiples of 16 (default 1024×1024, as {@link GenerationRequest}). */
+        /**
+         * Output size in pixels, both multiples of 16 (default 1024×1024, as {@link GenerationRequest}).
+         *
+         * @param width output width in pixels
+         * @param height output height in pixels
+         * @return this builder
+         */
         public Builder size(int width, int height) {
             this.width = width;
             this.height = height;
@@ -171,6 +223,10 @@ public final class WarmUp {
         /**
          * Gives the warm-up calls one input image of this size (a synthetic pattern, scaled and cropped like a real
          * one), so the VAE encoder and the image-conditioned guidance branches are planned too. Default: none.
+         *
+         * @param width the input image's width in pixels, before preprocessing
+         * @param height its height in pixels
+         * @return this builder
          */
         public Builder inputImage(int width, int height) {
             this.inputImageWidth = width;
@@ -178,31 +234,56 @@ public final class WarmUp {
             return this;
         }
 
-        /** Output at the input image's preprocessed size, as in editing (needs {@link #inputImage}). */
+        /**
+         * Output at the input image's preprocessed size, as in editing (needs {@link #inputImage}).
+         *
+         * @param on default false
+         * @return this builder
+         */
         public Builder useInputImageSizeAsOutput(boolean on) {
             this.useInputImageSizeAsOutput = on;
             return this;
         }
 
-        /** As {@link GenerationRequest.Builder#maxInputImageSize}: decides the preprocessed input size. */
+        /**
+         * As {@link GenerationRequest.Builder#maxInputImageSize}: decides the preprocessed input size.
+         *
+         * @param px the longest side in pixels; default 1024
+         * @return this builder
+         */
         public Builder maxInputImageSize(int px) {
             this.maxInputImageSize = px;
             return this;
         }
 
-        /** As {@link GenerationRequest.Builder#imageGuidance}. */
+        /**
+         * As {@link GenerationRequest.Builder#imageGuidance}.
+         *
+         * @param on default true
+         * @return this builder
+         */
         public Builder imageGuidance(boolean on) {
             this.imageGuidance = on;
             return this;
         }
 
-        /** As {@link GenerationRequest.Builder#cfgMode}. */
+        /**
+         * As {@link GenerationRequest.Builder#cfgMode}.
+         *
+         * @param mode default {@link GenerationRequest.CfgMode#SEPARATE}
+         * @return this builder
+         */
         public Builder cfgMode(GenerationRequest.CfgMode mode) {
             this.cfgMode = Objects.requireNonNull(mode, "cfgMode");
             return this;
         }
 
-        /** As {@link GenerationRequest.Builder#kvCache}. */
+        /**
+         * As {@link GenerationRequest.Builder#kvCache}.
+         *
+         * @param on default true
+         * @return this builder
+         */
         public Builder kvCache(boolean on) {
             this.kvCache = on;
             return this;
@@ -211,21 +292,32 @@ public final class WarmUp {
         /**
          * The prompt; its token count sets the condition's length. The transformer is planned for each new length
          * anyway, so a typical prompt is enough. Without an {@code <img>} tag: the warm-up adds the input image's.
+         *
+         * @param text the prompt, not blank
+         * @return this builder
          */
         public Builder prompt(String text) {
             this.prompt = Objects.requireNonNull(text, "prompt");
             return this;
         }
 
-        /** The negative prompt the calls to come use (default: the reference pipeline's). */
+        /**
+         * The negative prompt the calls to come use (default: the reference pipeline's).
+         *
+         * @param text the negative prompt
+         * @return this builder
+         */
         public Builder negativePrompt(String text) {
             this.negativePrompt = Objects.requireNonNull(text, "negativePrompt");
             return this;
         }
 
         /**
-         * Denoising steps per round, 1 to 50 (default 2). With the KV cache a step's shapes do not change from step
-         * to step, so more steps only take longer.
+         * Denoising steps per round, 1 to 50 (default 2). With the KV cache a step's shapes do not change from step to
+         * step, so more steps only take longer.
+         *
+         * @param n 1 to 50
+         * @return this builder
          */
         public Builder steps(int n) {
             this.steps = n;
@@ -233,8 +325,11 @@ public final class WarmUp {
         }
 
         /**
-         * Generations to run, 1 to 10 (default 2). ONNX Runtime plans a graph's memory for new shapes on the first
-         * run and allocates the planned block on the second, so two rounds absorb both slow calls.
+         * Generations to run, 1 to 10 (default 2). ONNX Runtime plans a graph's memory for new shapes on the first run
+         * and allocates the planned block on the second, so two rounds absorb both slow calls.
+         *
+         * @param n 1 to 10
+         * @return this builder
          */
         public Builder rounds(int n) {
             this.rounds = n;
@@ -244,6 +339,7 @@ public final class WarmUp {
         /**
          * Checks the settings and makes the warm-up.
          *
+         * @return the warm-up, to pass to {@code OmniGen.warmUp}
          * @throws InvalidRequestException naming the setting that is wrong
          */
         public WarmUp build() {

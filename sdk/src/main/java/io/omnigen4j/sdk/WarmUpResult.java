@@ -12,12 +12,18 @@ import java.util.List;
  */
 public record WarmUpResult(List<GenerationResult.Timings> rounds) {
 
-    /** Copies the list. */
+    /**
+     * Copies the list.
+     * @param rounds the stage times of each round (copied)
+     */
     public WarmUpResult {
         rounds = List.copyOf(rounds);
     }
 
-    /** Wall time of all rounds together. */
+    /**
+     * Wall time of all rounds together.
+     * @return the sum of the rounds' total times
+     */
     public Duration total() {
         return rounds.stream().map(GenerationResult.Timings::total).reduce(Duration.ZERO, Duration::plus);
     }

@@ -65,6 +65,7 @@ public final class DemoModel {
     /**
      * The cache folder: {@value #CACHE_PROPERTY} or {@value #CACHE_ENV} when set; else {@code %LOCALAPPDATA%\omnigen4j}
      * on Windows, {@code ~/Library/Caches/omnigen4j} on macOS, {@code ${XDG_CACHE_HOME:-~/.cache}/omnigen4j} elsewhere.
+     * @return the cache folder (it may not exist yet)
      */
     public static Path cacheRoot() {
         String override = System.getProperty(CACHE_PROPERTY);
@@ -88,12 +89,18 @@ public final class DemoModel {
         return (xdg != null && !xdg.isBlank() ? Path.of(xdg) : home.resolve(".cache")).resolve("omnigen4j");
     }
 
-    /** Where the demo model lives (whether or not it exists yet). */
+    /**
+     * Where the demo model lives (whether or not it exists yet).
+     * @return {@link #cacheRoot()}/{@value #FOLDER}
+     */
     public static Path location() {
         return cacheRoot().resolve(FOLDER);
     }
 
-    /** True when {@link #location()} holds a complete model folder. */
+    /**
+     * True when {@link #location()} holds a complete model folder.
+     * @return whether the demo model is ready to load
+     */
     public static boolean exists() {
         return usable(location());
     }
@@ -101,6 +108,7 @@ public final class DemoModel {
     /**
      * The demo model's folder in {@link #cacheRoot()}, created first if needed (a few seconds, once).
      *
+     * @return the model folder, ready for {@code OmniGen.load}
      * @throws IOException when the cache folder cannot be written (set {@value #CACHE_ENV} to another folder)
      */
     public static Path ensure() throws IOException {
@@ -110,6 +118,8 @@ public final class DemoModel {
     /**
      * As {@link #ensure()}; {@code log} hears one line when the model has to be created.
      *
+     * @param log hears one line when the model has to be created
+     * @return the model folder, ready for {@code OmniGen.load}
      * @throws IOException when the cache folder cannot be written (set {@value #CACHE_ENV} to another folder)
      */
     public static Path ensure(Consumer<String> log) throws IOException {
@@ -121,6 +131,7 @@ public final class DemoModel {
      *
      * @param cacheRoot the cache folder to use instead of {@link #cacheRoot()}; created if missing
      * @param log       hears one line when the model has to be created
+     * @return the model folder, ready for {@code OmniGen.load}
      * @throws IOException when {@code cacheRoot} cannot be written
      */
     public static Path ensure(Path cacheRoot, Consumer<String> log) throws IOException {
