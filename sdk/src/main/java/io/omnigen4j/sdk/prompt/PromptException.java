@@ -2,8 +2,8 @@ package io.omnigen4j.sdk.prompt;
 
 /**
  * A prompt that cannot be turned into model input: bad image tags, tags and images that do not match, text that is
- * not well-formed Unicode, or a prompt over the model's length budget. {@link #kind()} tells callers (and tests) which rule was broken without parsing
- * the message.
+ * not well-formed Unicode, or a prompt over the model's length budget. {@link #kind()} tells callers (and tests)
+ * which rule was broken without parsing the message.
  */
 public final class PromptException extends io.omnigen4j.sdk.InvalidRequestException {
 
