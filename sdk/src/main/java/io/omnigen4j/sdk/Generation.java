@@ -23,7 +23,6 @@ import io.omnigen4j.sdk.sampling.FlowSchedule;
 import io.omnigen4j.sdk.sampling.Guidance;
 import io.omnigen4j.sdk.sampling.LatentCodec;
 import io.omnigen4j.sdk.sampling.NoiseSource;
-import io.omnigen4j.sdk.sampling.SeededNoiseSource;
 import io.omnigen4j.sdk.vae.Nchw;
 import io.omnigen4j.sdk.vae.TiledVae;
 
@@ -298,7 +297,7 @@ final class Generation {
         }
         Duration tokenize = since(t);
 
-        NoiseSource noise = req.noiseSource() != null ? req.noiseSource() : new SeededNoiseSource(req.seed());
+        NoiseSource noise = req.effectiveNoiseSource();
         int hidden = m.transformer().hiddenSize();
 
         // 3. Input images → latents → tokens, in the reference's encode order (group, row, span).

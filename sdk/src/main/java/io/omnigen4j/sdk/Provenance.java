@@ -31,7 +31,8 @@ public final class Provenance {
      * @param request the request that made the image (its first prompt is recorded)
      * @param image the generated image (its size is recorded)
      * @param seed the seed the call used ({@link GenerationResult#seed()}); null when the request had its own noise
-     * source (the entry is then omitted)
+     * source (the entry is then omitted); with a seed, {@code noise} records what it means ({@link
+     * io.omnigen4j.sdk.sampling.NoiseKind#id()})
      * @param modelName a name for the model, e.g. its folder name
      * @param manifestChecksum SHA-256 of the model's manifest ({@link
      *   io.omnigen4j.sdk.model.ModelFolder#manifestChecksum()})
@@ -51,6 +52,7 @@ public final class Provenance {
         }
         if (seed != null) {
             m.put("seed", Long.toString(seed));
+            m.put("noise", request.noise().id()); // what the seed means (NoiseKind)
         }
         m.put("steps", Integer.toString(request.steps()));
         m.put("guidance_scale", fmt(request.guidanceScale()));

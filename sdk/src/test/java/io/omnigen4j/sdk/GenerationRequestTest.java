@@ -1,16 +1,21 @@
 package io.omnigen4j.sdk;
 
 import io.omnigen4j.sdk.image.RgbImage;
+import io.omnigen4j.sdk.sampling.NoiseKind;
 import io.omnigen4j.sdk.sampling.SeededNoiseSource;
+import io.omnigen4j.sdk.sampling.TorchCpuNoiseSource;
+import io.omnigen4j.sdk.sampling.TorchCudaNoiseSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -104,6 +109,23 @@ class GenerationRequestTest {
         GenerationRequest r = GenerationRequest.builder().prompt("a cat").size(64, 64)
                 .noiseSource(new SeededNoiseSource(3)).build();
         assertNull(r.seed());
+    }
+
+    @Test
+    void seedMeansPyTorchsCpuGeneratorUnlessChosenOtherwise() {
+        GenerationRequest r = ok().build();
+        assertEquals(NoiseKind.TORCH_CPU, r.noise());
+        assertTrue(r.effectiveNoiseSource() instanceof TorchCpuNoiseSource);
+        assertArrayEquals(new TorchCpuNoiseSource(1).initialLatents(new int[] {1, 4, 8, 8}),
+                r.effectiveNoiseSource().initialLatents(new int[] {1, 4, 8, 8}), "the seed feeds the generator");
+        assertTrue(ok().noise(NoiseKind.TORCH_CUDA).build().effectiveNoiseSource() instanceof TorchCudaNoiseSource);
+        assertTrue(ok().noise(NoiseKind.JAVA).build().effectiveNoiseSource() instanceof SeededNoiseSource);
+        SeededNoiseSource given = new SeededNoiseSource(3);
+        assertSame(given, GenerationRequest.builder().prompt("a cat").noiseSource(given).build()
+                .effectiveNoiseSource());
+        rejects(() -> GenerationRequest.builder().prompt("a cat").noise(NoiseKind.JAVA).noiseSource(given).build(),
+                "noise(java)", "noise source", "drop one");
+        assertThrows(NullPointerException.class, () -> ok().noise(null));
     }
 
     @Test

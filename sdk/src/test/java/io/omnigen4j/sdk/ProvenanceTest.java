@@ -26,6 +26,9 @@ class ProvenanceTest {
         assertEquals("a red bicycle", m.get("prompt"));
         assertEquals(r.negativePrompt(), m.get("negative_prompt"));
         assertEquals("9", m.get("seed"));
+        assertEquals("torch-cpu", m.get("noise"), "the seed's meaning is recorded with it");
+        assertEquals("java", Provenance.pngText(GenerationRequest.builder().prompt("x").seed(9)
+                .noise(io.omnigen4j.sdk.sampling.NoiseKind.JAVA).build(), IMAGE, 9L, "m", "c", "s", true).get("noise"));
         assertEquals("3", m.get("steps"));
         assertEquals("off", m.get("image_guidance_scale"));
         assertEquals("2x3", m.get("size"));
@@ -39,7 +42,8 @@ class ProvenanceTest {
         assertTrue(xmp.contains("Iptc4xmpExt:DigitalSourceType=\"" + Provenance.DIGITAL_SOURCE_TYPE + "\""), xmp);
 
         Map<String, String> quiet = Provenance.pngText(r, IMAGE, null, "my-model", "abc", "x", false);
-        assertFalse(quiet.containsKey("prompt") || quiet.containsKey("negative_prompt") || quiet.containsKey("seed"));
+        assertFalse(quiet.containsKey("prompt") || quiet.containsKey("negative_prompt") || quiet.containsKey("seed")
+                || quiet.containsKey("noise"));
         assertEquals(Provenance.DIGITAL_SOURCE_TYPE, quiet.get("DigitalSourceType"));
     }
 
