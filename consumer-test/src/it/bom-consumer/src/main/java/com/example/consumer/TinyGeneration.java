@@ -1,9 +1,6 @@
 package com.example.consumer;
 
-import io.omnigen4j.export.ExportOptions;
-import io.omnigen4j.export.OmniGenExporter;
-import io.omnigen4j.export.generate.CheckpointSpec;
-import io.omnigen4j.export.generate.RandomCheckpointGenerator;
+import io.omnigen4j.export.demo.DemoModel;
 import io.omnigen4j.imaging.DesktopImageCodec;
 import io.omnigen4j.sdk.GenerationRequest;
 import io.omnigen4j.sdk.GenerationResult;
@@ -12,10 +9,9 @@ import io.omnigen4j.sdk.OmniGenException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
-/** What a user's program does: make (here: a tiny random) model, load it, generate, write a PNG. */
+/** What a user's program does, with public API only: get a model (the random demo model), generate, write a PNG. */
 public final class TinyGeneration {
 
     private TinyGeneration() {
@@ -23,11 +19,7 @@ public final class TinyGeneration {
 
     /** Runs the whole path in {@code work} and returns the PNG it wrote. */
     public static Path run(Path work, int width, int height) throws IOException, OmniGenException {
-        CheckpointSpec spec = CheckpointSpec.builder().hidden(32).layers(1).heads(2).intermediate(64)
-                .vaeBlockOutChannels(List.of(16, 16, 16, 16)).vaeLayersPerBlock(1).vaeNormGroups(8).build();
-        Path checkpoint = RandomCheckpointGenerator.generate(spec, 7, work.resolve("checkpoint"));
-        Path model = work.resolve("model");
-        OmniGenExporter.export(ExportOptions.builder(checkpoint, model).build());
+        Path model = DemoModel.ensure(work.resolve("cache"), line -> { });
 
         DesktopImageCodec codec = new DesktopImageCodec();
         Path png = work.resolve("out.png");
