@@ -190,27 +190,47 @@ public final class CheckpointFolder {
                 : SafetensorsFile.open(p);
     }
 
-    /** The checkpoint folder. */
+    /**
+     * The checkpoint folder.
+     *
+     * @return the folder given to {@link #open}
+     */
     public Path dir() {
         return dir;
     }
 
-    /** Which layout the folder is in. */
+    /**
+     * Which layout the folder is in.
+     *
+     * @return original or diffusers
+     */
     public SourceLayout layout() {
         return layout;
     }
 
-    /** The transformer configuration (in the diffusers layout mapped from {@code transformer/config.json}). */
+    /**
+     * The transformer configuration (in the diffusers layout mapped from {@code transformer/config.json}).
+     *
+     * @return the validated configuration
+     */
     public Phi3Config transformerConfig() {
         return transformer;
     }
 
-    /** {@code vae/config.json}, the same in both layouts. */
+    /**
+     * {@code vae/config.json}, the same in both layouts.
+     *
+     * @return the validated configuration
+     */
     public VaeConfig vaeConfig() {
         return vae;
     }
 
-    /** The folder holding {@code tokenizer.json} and its companions: the top folder or {@code tokenizer/}. */
+    /**
+     * The folder holding {@code tokenizer.json} and its companions.
+     *
+     * @return the top folder (original layout) or {@code tokenizer/} (diffusers layout)
+     */
     public Path tokenizerDir() {
         return layout == SourceLayout.DIFFUSERS ? dir.resolve("tokenizer") : dir;
     }

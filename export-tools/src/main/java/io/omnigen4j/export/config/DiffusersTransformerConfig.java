@@ -50,7 +50,12 @@ public record DiffusersTransformerConfig(Phi3Config phi3, int inChannels) {
     private static final Map<String, String> RENAMED = Map.of("num_hidden_layers", "num_layers",
             "rope_theta", "rope_base");
 
-    /** Validates the components; {@code inChannels} must be positive. */
+    /**
+     * Validates the components.
+     *
+     * @param phi3       the transformer configuration, non-null
+     * @param inChannels latent channels, positive
+     */
     public DiffusersTransformerConfig {
         java.util.Objects.requireNonNull(phi3, "phi3");
         if (inChannels <= 0) {

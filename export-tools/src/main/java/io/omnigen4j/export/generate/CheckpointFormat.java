@@ -20,7 +20,13 @@ import java.util.Objects;
  */
 public record CheckpointFormat(SourceLayout layout, long maxShardBytes, DType transformerDType) {
 
-    /** Validates: layout and dtype non-null, dtype floating, shard size not negative. */
+    /**
+     * Validates the components.
+     *
+     * @param layout           non-null
+     * @param maxShardBytes    0 or positive
+     * @param transformerDType F32, F16 or BF16
+     */
     public CheckpointFormat {
         Objects.requireNonNull(layout, "layout");
         Objects.requireNonNull(transformerDType, "transformerDType");
@@ -32,12 +38,20 @@ public record CheckpointFormat(SourceLayout layout, long maxShardBytes, DType tr
         }
     }
 
-    /** The original layout, one F32 weight file: what {@link RandomCheckpointGenerator#generate} writes by default. */
+    /**
+     * The original layout, one F32 weight file: what {@link RandomCheckpointGenerator#generate} writes by default.
+     *
+     * @return the format
+     */
     public static CheckpointFormat original() {
         return new CheckpointFormat(SourceLayout.ORIGINAL, 0, DType.F32);
     }
 
-    /** The diffusers layout, one F32 transformer weight file. */
+    /**
+     * The diffusers layout, one F32 transformer weight file.
+     *
+     * @return the format
+     */
     public static CheckpointFormat diffusers() {
         return new CheckpointFormat(SourceLayout.DIFFUSERS, 0, DType.F32);
     }

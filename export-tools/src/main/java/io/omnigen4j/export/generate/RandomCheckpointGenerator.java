@@ -54,7 +54,15 @@ public final class RandomCheckpointGenerator {
     private RandomCheckpointGenerator() {
     }
 
-    /** Generates the checkpoint for {@code spec} with {@code seed} into {@code target}; returns the target. */
+    /**
+     * Generates the checkpoint for {@code spec} with {@code seed} into {@code target}, original layout.
+     *
+     * @param spec   model sizes and configuration
+     * @param seed   seed of the weights
+     * @param target folder to create (absent or empty)
+     * @return the target, absolute
+     * @throws IOException when the target is not free or writing fails (nothing is left behind)
+     */
     public static Path generate(CheckpointSpec spec, long seed, Path target) throws IOException {
         return generate(spec, seed, target, CheckpointFormat.original());
     }

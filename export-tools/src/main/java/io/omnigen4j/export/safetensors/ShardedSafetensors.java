@@ -119,7 +119,11 @@ public final class ShardedSafetensors implements TensorStore {
         return !s.isEmpty() && !s.contains("/") && !s.contains("\\") && !s.equals(".") && !s.equals("..");
     }
 
-    /** The shard files, in the order the index first names them. */
+    /**
+     * The shard files.
+     *
+     * @return their paths, in the order the index first names them
+     */
     public List<Path> shardPaths() {
         List<Path> out = new ArrayList<>();
         for (SafetensorsFile f : shards) {

@@ -13,10 +13,18 @@ import java.util.Set;
  */
 public interface TensorStore extends AutoCloseable {
 
-    /** The file (or index file) that errors name. */
+    /**
+     * The file (or index file) that errors name.
+     *
+     * @return its path
+     */
     Path path();
 
-    /** Tensor names, in a stable order. */
+    /**
+     * The tensors held.
+     *
+     * @return their names, in a stable order
+     */
     Set<String> names();
 
     /**
