@@ -18,6 +18,8 @@ import io.omnigen4j.sdk.prompt.ImageTagParser;
 import io.omnigen4j.sdk.prompt.PromptException;
 import io.omnigen4j.sdk.runtime.ExecutionProvider;
 import io.omnigen4j.sdk.runtime.RuntimeOptions;
+import io.omnigen4j.sdk.sampling.NoiseKind;
+import io.omnigen4j.sdk.sampling.TorchCpuGenerator;
 import io.omnigen4j.sdk.vae.VaeTiling;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -109,8 +111,16 @@ final class GenerateCommand implements Callable<Integer>, OmniGenCli.Verbose {
                     + " Default: 1024 (demo model: 256).")
     Integer maxInputSize;
 
-    @Option(names = "--seed", paramLabel = "N", description = "Random seed. Default: a random one (printed).")
+    @Option(names = "--seed", paramLabel = "N", converter = SeedConverter.class,
+            description = "Random seed, -2^63 to 2^64-1 as PyTorch's manual_seed takes it. Default: a random one"
+                    + " (printed).")
     Long seed;
+
+    @Option(names = "--noise", paramLabel = "KIND", defaultValue = "torch-cpu",
+            description = "What --seed means: torch-cpu (PyTorch's CPU generator, bit-exact; default), torch-cuda"
+                    + " (the layout of PyTorch's CUDA generator, values approximate) or java (this project's own"
+                    + " generator).")
+    String noise;
 
     @Option(names = "--provider", paramLabel = "P", defaultValue = "cpu",
             description = "Execution provider: cpu, cuda or cuda:N. Default: ${DEFAULT-VALUE}.")
@@ -375,6 +385,11 @@ final class GenerateCommand implements Callable<Integer>, OmniGenCli.Verbose {
         if (seed != null) {
             b.seed(seed);
         }
+        try {
+            b.noise(NoiseKind.fromId(noise));
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("--noise: " + e.getMessage());
+        }
         b.kvCache(onOff("--kv-cache", kvCache));
         try {
             return b.build();
@@ -452,6 +467,18 @@ final class GenerateCommand implements Callable<Integer>, OmniGenCli.Verbose {
 
     /** An output size as given on the command line (validated by the request builder). */
     record Size(int width, int height) {
+    }
+
+    /** A seed converted as PyTorch's {@code manual_seed} converts it: unsigned 64-bit, or negative two's complement. */
+    static final class SeedConverter implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                return TorchCpuGenerator.parseSeed(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     /** "1024x768", "1024X768", "1024×768" or "512" (square). */

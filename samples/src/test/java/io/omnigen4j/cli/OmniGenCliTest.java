@@ -85,6 +85,7 @@ class OmniGenCliTest {
         assertEquals("a red bicycle", meta.get("prompt"));
         assertTrue(meta.get("negative_prompt").startsWith("low quality"), meta.get("negative_prompt"));
         assertEquals("7", meta.get("seed"));
+        assertEquals("torch-cpu", meta.get("noise"), "the default seed semantics are recorded");
         assertEquals("2", meta.get("steps"));
         assertEquals("3.0", meta.get("guidance_scale"));
         assertEquals("off", meta.get("image_guidance_scale"));
@@ -223,6 +224,33 @@ class OmniGenCliTest {
         run("generate", "--prompt", "x", "--cpu-arena", "maybe").assertOneLineError(2, "auto, on, off");
         run("generate", "--prompt", "x", "--kv-cache", "maybe").assertOneLineError(2, "--kv-cache: expected on or off");
         run("generate", "--prompt", "x", "--vae-tile-size", "100").assertOneLineError(2, "--vae-tile-size");
+    }
+
+    @Test
+    void noiseOptionAndPyTorchSeedConversion() throws Exception {
+        Path unsigned = dir.resolve("unsigned.png");
+        Run r = run("generate", "--prompt", "a red bicycle", "--size", "32", "--steps", "1",
+                "--seed", "18446744073709551615", "--noise", "java", "--out", unsigned.toString());
+        assertEquals(0, r.code(), r.err());
+        Map<String, String> meta = PngText.read(Files.readAllBytes(unsigned));
+        assertEquals("-1", meta.get("seed"), "2^64 - 1 and -1 are the same 64 bits, as in manual_seed");
+        assertEquals("java", meta.get("noise"));
+        Path signed = dir.resolve("signed.png");
+        assertEquals(0, run("generate", "--prompt", "a red bicycle", "--size", "32", "--steps", "1", "--seed", "-1",
+                "--noise", "JAVA", "--out", signed.toString()).code());
+        assertArrayEquals(new DesktopImageCodec().decode(unsigned).toByteArray(),
+                new DesktopImageCodec().decode(signed).toByteArray());
+        Path torch = dir.resolve("torch.png");
+        assertEquals(0, run("generate", "--prompt", "a red bicycle", "--size", "32", "--steps", "1", "--seed", "-1",
+                "--noise", "torch-cpu", "--out", torch.toString()).code());
+        assertEquals("torch-cpu", PngText.read(Files.readAllBytes(torch)).get("noise"));
+        assertFalse(java.util.Arrays.equals(new DesktopImageCodec().decode(signed).toByteArray(),
+                new DesktopImageCodec().decode(torch).toByteArray()), "the noise kind changes what a seed gives");
+
+        run("generate", "--prompt", "x", "--noise", "torch", "--out", dir.resolve("a.png").toString())
+                .assertOneLineError(2, "torch-cpu, torch-cuda, java");
+        run("generate", "--prompt", "x", "--seed", "18446744073709551616", "--out", dir.resolve("a.png").toString())
+                .assertOneLineError(2, "out of range");
     }
 
     @Test
