@@ -42,7 +42,10 @@ public final class DesktopImageCodec implements ImageCodec {
         this.maxPixels = maxPixels;
     }
 
-    /** The largest declared width·height that {@link #decode(byte[])} accepts. */
+    /**
+     * The largest declared width·height that {@link #decode(byte[])} accepts.
+     * @return the pixel budget
+     */
     public long maxPixels() {
         return maxPixels;
     }

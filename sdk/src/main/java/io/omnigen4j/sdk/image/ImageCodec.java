@@ -19,6 +19,8 @@ public interface ImageCodec {
     /**
      * Reads only the header and returns the declared size, so that callers can refuse huge images before decoding.
      *
+     * @param encoded the file's bytes
+     * @return the width and height the header declares
      * @throws ImageDecodeException if the data is not a readable image header
      */
     ImageSize probeSize(byte[] encoded) throws ImageDecodeException;
@@ -26,20 +28,31 @@ public interface ImageCodec {
     /**
      * Decodes an image file's bytes to 8-bit RGB.
      *
-     * @throws ImageDecodeException if the format is unsupported, the data is corrupt, or the declared size exceeds
-     *                              this codec's pixel budget ({@link ImageDecodeException.Reason#TOO_MANY_PIXELS})
+     * @param encoded the file's bytes (PNG or JPEG; other formats as the codec supports)
+     * @return the image
+     * @throws ImageDecodeException if the format is unsupported, the data is corrupt, or the declared size exceeds this
+     *   codec's pixel budget ({@link ImageDecodeException.Reason#TOO_MANY_PIXELS})
      */
     RgbImage decode(byte[] encoded) throws ImageDecodeException;
 
     /**
      * Encodes {@code image} as an 8-bit RGB PNG carrying {@code textMetadata} as text chunks (in map iteration order).
      *
+     * @param image the image
+     * @param textMetadata keyword → text entries (may be empty)
+     * @return the PNG file's bytes
      * @throws IllegalArgumentException if a key is not a valid PNG keyword (1–79 Latin-1 characters, no leading,
-     *                                  trailing or double spaces)
+     *   trailing or double spaces)
      */
     byte[] encodePng(RgbImage image, Map<String, String> textMetadata);
 
-    /** {@link #probeSize(byte[])} on a file; a failure names the file ({@link ImageDecodeException#input()}). */
+    /**
+     * {@link #probeSize(byte[])} on a file; a failure names the file ({@link ImageDecodeException#input()}).
+     *
+     * @param file an image file
+     * @return the width and height the header declares
+     * @throws IOException if the file cannot be read, or an {@link ImageDecodeException} naming it
+     */
     default ImageSize probeSize(Path file) throws IOException {
         byte[] data = Files.readAllBytes(file);
         try {
@@ -50,7 +63,13 @@ public interface ImageCodec {
         }
     }
 
-    /** {@link #decode(byte[])} on a file; a failure names the file ({@link ImageDecodeException#input()}). */
+    /**
+     * {@link #decode(byte[])} on a file; a failure names the file ({@link ImageDecodeException#input()}).
+     *
+     * @param file an image file
+     * @return the image
+     * @throws IOException if the file cannot be read, or an {@link ImageDecodeException} naming it
+     */
     default RgbImage decode(Path file) throws IOException {
         byte[] data = Files.readAllBytes(file);
         try {

@@ -33,8 +33,11 @@ public class ImageDecodeException extends IOException {
         UNSUPPORTED_COLOR_MODEL
     }
 
+    /** Why decoding failed. */
     private final Reason reason;
+    /** The input's name, or null. */
     private final String input;
+    /** What is wrong, without the input's name. */
     private final String detail;
 
     /**
@@ -68,22 +71,36 @@ public class ImageDecodeException extends IOException {
         this.detail = detail;
     }
 
-    /** Why decoding failed. */
+    /**
+     * Why decoding failed.
+     * @return the reason, never null
+     */
     public Reason reason() {
         return reason;
     }
 
-    /** The name of the input the message starts with (a file name), or null when bytes were decoded unnamed. */
+    /**
+     * The name of the input the message starts with (a file name), or null when bytes were decoded unnamed.
+     * @return the name, or null
+     */
     public String input() {
         return input;
     }
 
-    /** What is wrong, without the input's name. */
+    /**
+     * What is wrong, without the input's name.
+     * @return the detail message
+     */
     public String detail() {
         return detail;
     }
 
-    /** The same failure named after {@code inputName} (replacing any earlier name); this exception is the cause. */
+    /**
+     * The same failure named after {@code inputName} (replacing any earlier name); this exception is the cause.
+     *
+     * @param inputName the input's name, e.g. a file name
+     * @return a new exception with the same reason and detail
+     */
     public ImageDecodeException withInput(String inputName) {
         return new ImageDecodeException(reason, inputName, detail, this);
     }

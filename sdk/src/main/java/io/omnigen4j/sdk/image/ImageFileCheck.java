@@ -56,8 +56,9 @@ public final class ImageFileCheck {
     /**
      * Checks {@code data}'s structure as described in the class comment.
      *
-     * @return the format and header facts; {@link Format#OTHER} with a null size when the data is neither PNG nor
-     *         JPEG (left to other decoders)
+     * @param data the file's bytes
+     * @return the format and header facts; {@link Format#OTHER} with a null size when the data is neither PNG nor JPEG
+     *   (left to other decoders)
      * @throws ImageDecodeException naming the problem and, where it applies, the byte offset or chunk
      */
     public static Info verify(byte[] data) throws ImageDecodeException {

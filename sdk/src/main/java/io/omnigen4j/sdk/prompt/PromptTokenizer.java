@@ -45,6 +45,8 @@ public final class PromptTokenizer implements TextTokenizer, AutoCloseable {
      * Loads a tokenizer.
      *
      * @param path {@code tokenizer.json}, or the model folder holding it
+     * @return the tokenizer; close it to free its native memory
+     * @throws IOException if the file cannot be read or is not a tokenizer
      */
     public static PromptTokenizer open(Path path) throws IOException {
         Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
