@@ -108,6 +108,23 @@ class DiffusersLayoutTest {
         }
     }
 
+    @Test
+    void generatorWritesTheDiffusersFoldersAndRefusesPlainRope() throws IOException {
+        for (String f : List.of("model_index.json", "transformer/config.json", "tokenizer/tokenizer.json",
+                "tokenizer/tokenizer_config.json", "scheduler/scheduler_config.json", "vae/config.json",
+                "vae/diffusion_pytorch_model.safetensors")) {
+            assertTrue(Files.isRegularFile(diffusers.resolve(f)), f);
+        }
+        assertFalse(Files.exists(diffusers.resolve("config.json")));
+        assertEquals("OmniGenTransformer2DModel",
+                JSON.readTree(diffusers.resolve("transformer/config.json").toFile()).get("_class_name").asText());
+        CheckpointSpec plain = CheckpointSpec.builder().build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RandomCheckpointGenerator
+                .generate(plain, 1, shared.resolve("plain-rope"), CheckpointFormat.diffusers()));
+        assertTrue(e.getMessage().contains("LongRoPE"), e.getMessage());
+        assertFalse(Files.exists(shared.resolve("plain-rope")));
+    }
+
     /** The view gives the original names, shapes and bytes, including slices across the q/k/v boundaries. */
     @Test
     void viewReadsLikeTheOriginalFile() throws IOException {
