@@ -137,7 +137,8 @@ public final class OmniGenExporter {
                 for (Path p : s.sorted().toList()) {
                     String name = p.getFileName().toString();
                     String sha = knownSha.containsKey(name) ? knownSha.get(name) : sha256(p);
-                    files.add(new ManifestModel.FileEntry(name, Files.size(p), sha));
+                    files.add(new ManifestModel.FileEntry(name, Files.size(p), sha,
+                            io.omnigen4j.export.manifest.SampledDigest.of(p)));
                 }
             }
             ManifestModel manifest = new ManifestModel(ManifestModel.FORMAT, ManifestModel.FORMAT_VERSION,

@@ -83,7 +83,8 @@ public final class OmniGen implements AutoCloseable {
     }
 
     public static OmniGen load(Path modelFolder, RuntimeOptions options) throws OmniGenException {
-        ModelFolder folder = ModelFolder.open(modelFolder);
+        // The folder is untrusted input: paths, graphs and checksums are checked before anything native opens it.
+        ModelFolder folder = ModelFolder.open(modelFolder, options.integrityCheck());
         PromptTokenizer tok;
         try {
             tok = PromptTokenizer.open(folder.tokenizerFile());

@@ -1,5 +1,6 @@
 package io.omnigen4j.sdk;
 
+import io.omnigen4j.export.manifest.SampledDigest;
 import io.omnigen4j.sdk.model.ModelFolder;
 import io.omnigen4j.sdk.model.ModelFolderException;
 import io.omnigen4j.sdk.model.ModelManifest;
@@ -19,8 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link OmniGen#load} on broken model folders: missing folder, no manifest, wrong format or version, a file
- * missing or truncated → {@link ModelFolderException} naming the problem and the fix; a same-size corruption is
- * found by {@link ModelFolder#verifyChecksums()}.
+ * missing or truncated → {@link ModelFolderException} naming the problem and the fix; a same-size corruption between
+ * the sampled windows is found by {@link ModelFolder#verifyChecksums()} (hostile folders: UntrustedModelFolderTest).
  */
 class ModelFolderTest {
 
@@ -149,13 +150,16 @@ class ModelFolderTest {
     void corruptedFileIsFoundByChecksums() throws Exception {
         Path folder = damagedCopy();
         Path weights = folder.resolve("vae.weights");
+        // Between the 8th and 9th of the 16 windows the default load check hashes (sample_sha256).
+        long between = (Files.size(weights) - SampledDigest.WINDOW) * 7 / (SampledDigest.WINDOWS - 1)
+                + SampledDigest.WINDOW + 100;
         try (RandomAccessFile f = new RandomAccessFile(weights.toFile(), "rw")) {
-            f.seek(Files.size(weights) / 2);
+            f.seek(between);
             int b = f.read();
-            f.seek(Files.size(weights) / 2);
+            f.seek(between);
             f.write(b ^ 0x40);
         }
-        // Same size: loading does not hash (that reads the whole folder), so it succeeds…
+        // Same size, and outside the sampled windows: loading does not hash the whole file, so it succeeds…
         try (OmniGen omnigen = OmniGen.load(folder)) {
             ModelFolderException e = assertThrows(ModelFolderException.class, () -> omnigen.folder().verifyChecksums());
             // …and the explicit check names the file.

@@ -92,9 +92,20 @@ public record ManifestModel(
             @JsonProperty("extra_files") List<String> extraFiles) {
     }
 
+    /**
+     * One file of the folder.
+     *
+     * @param sampleSha256 {@link SampledDigest} of the file, checked by the SDK at every load (null: not recorded)
+     */
     public record FileEntry(
             @JsonProperty("path") String path,
             @JsonProperty("bytes") long bytes,
-            @JsonProperty("sha256") String sha256) {
+            @JsonProperty("sha256") String sha256,
+            @JsonProperty("sample_sha256") String sampleSha256) {
+
+        /** An entry without a sampled digest. */
+        public FileEntry(String path, long bytes, String sha256) {
+            this(path, bytes, sha256, null);
+        }
     }
 }

@@ -2,11 +2,7 @@ package io.omnigen4j.sdk.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -103,82 +99,71 @@ public record ModelManifest(
             @JsonProperty("pad_token_id") int padTokenId) {
     }
 
+    /**
+     * One graph of the folder.
+     *
+     * @param file      the {@code .onnx} file, relative to the folder
+     * @param dataFiles the external-data files its tensors may point at (relative to the folder); null if none
+     * @param inputs    its inputs as the exporter recorded them (null in manifests without them)
+     * @param outputs   its outputs as the exporter recorded them (null in manifests without them)
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Graph(
             @JsonProperty("file") String file,
-            @JsonProperty("data_files") List<String> dataFiles) {
+            @JsonProperty("data_files") List<String> dataFiles,
+            @JsonProperty("inputs") List<TensorInfo> inputs,
+            @JsonProperty("outputs") List<TensorInfo> outputs) {
     }
 
+    /**
+     * A graph input or output as recorded in the manifest.
+     *
+     * @param name  the ONNX value name
+     * @param dtype element type, e.g. {@code float32}, {@code int64}
+     * @param dims  a {@link Long} per fixed size, a {@link String} per symbolic dimension
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Tokenizer(@JsonProperty("file") String file) {
+    public record TensorInfo(
+            @JsonProperty("name") String name,
+            @JsonProperty("dtype") String dtype,
+            @JsonProperty("dims") List<Object> dims) {
     }
 
+    /**
+     * The tokenizer files.
+     *
+     * @param file       {@code tokenizer.json}, relative to the folder
+     * @param extraFiles other tokenizer files copied from the checkpoint (may be null)
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Tokenizer(@JsonProperty("file") String file,
+                            @JsonProperty("extra_files") List<String> extraFiles) {
+    }
+
+    /**
+     * One file of the folder with its size and checksums.
+     *
+     * @param path         relative to the folder
+     * @param bytes        its size
+     * @param sha256       SHA-256 of the whole file (hex)
+     * @param sampleSha256 SHA-256 of fixed windows of the file ({@link IntegrityCheck#SAMPLED}; hex), or null in
+     *                     manifests written before it was recorded
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record FileEntry(
             @JsonProperty("path") String path,
             @JsonProperty("bytes") long bytes,
-            @JsonProperty("sha256") String sha256) {
+            @JsonProperty("sha256") String sha256,
+            @JsonProperty("sample_sha256") String sampleSha256) {
     }
 
     /**
-     * Reads and validates {@code folder/manifest.json}: format, version, every graph and file present with the
-     * size the manifest records. Checksums are verified only on request ({@link ModelFolder#verifyChecksums}).
+     * Reads and validates {@code folder/manifest.json} and the folder it describes, exactly as
+     * {@link ModelFolder#open(Path, IntegrityCheck)} with {@link IntegrityCheck#SIZES}: every field present with its
+     * type, every path confined to the folder, every file present with the size the manifest records, every graph's
+     * inputs, outputs and external data checked. Checksums are not computed.
      */
     public static ModelManifest read(Path folder) throws ModelFolderException {
-        Path file = folder.resolve(FILE_NAME);
-        if (!Files.isDirectory(folder)) {
-            throw new ModelFolderException("model folder " + folder + " does not exist; export a checkpoint first"
-                    + " (omnigen export --checkpoint DIR --out " + folder + ")");
-        }
-        if (!Files.isRegularFile(file)) {
-            throw new ModelFolderException(folder + " has no " + FILE_NAME + "; it is not an exported OmniGen4J model"
-                    + " folder (export one with: omnigen export --checkpoint DIR --out DIR)");
-        }
-        ModelManifest m;
-        try {
-            m = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-                    .readValue(file.toFile(), ModelManifest.class);
-        } catch (IOException e) {
-            throw new ModelFolderException(file + " cannot be read: " + e.getMessage(), e);
-        }
-        if (!FORMAT.equals(m.format())) {
-            throw new ModelFolderException(file + ": format is '" + m.format() + "', expected '" + FORMAT + "'");
-        }
-        if (m.formatVersion() != SUPPORTED_VERSION) {
-            throw new ModelFolderException(file + ": format version " + m.formatVersion() + " is not supported by"
-                    + " this SDK (supports " + SUPPORTED_VERSION + "); re-export the model with a matching exporter");
-        }
-        if (m.transformer() == null || m.vae() == null || m.omnigen() == null || m.graphs() == null
-                || m.tokenizer() == null) {
-            throw new ModelFolderException(file + " is incomplete (transformer, vae, omnigen, graphs, tokenizer)");
-        }
-        int revision = m.graphsRevision() == null ? 1 : m.graphsRevision();
-        if (revision < MIN_GRAPHS_REVISION || revision > MAX_GRAPHS_REVISION) {
-            throw new ModelFolderException(file + ": graphs revision " + revision + " was written by "
-                    + (revision < MIN_GRAPHS_REVISION ? "an older" : "a newer") + " exporter (" + m.producer()
-                    + "); this SDK runs revisions " + MIN_GRAPHS_REVISION + "–" + MAX_GRAPHS_REVISION + " (one"
-                    + " decoder graph shared by prefill and steps) — export the checkpoint again with this version's"
-                    + " exporter");
-        }
-        for (String g : GRAPHS) {
-            if (!m.graphs().containsKey(g)) {
-                throw new ModelFolderException(file + " lists no graph '" + g + "'; re-export the model");
-            }
-        }
-        if (m.files() != null) {
-            for (FileEntry f : m.files()) {
-                Path p = folder.resolve(f.path());
-                try {
-                    if (!Files.isRegularFile(p) || Files.size(p) != f.bytes()) {
-                        throw new ModelFolderException(folder + ": file " + f.path() + " is missing or has the wrong"
-                                + " size (manifest: " + f.bytes() + " bytes); the folder is incomplete or was"
-                                + " modified — re-export or copy it again");
-                    }
-                } catch (IOException e) {
-                    throw new ModelFolderException(p + " cannot be read: " + e.getMessage(), e);
-                }
-            }
-        }
-        return m;
+        return ModelFolder.open(folder, IntegrityCheck.SIZES).manifest();
     }
 }

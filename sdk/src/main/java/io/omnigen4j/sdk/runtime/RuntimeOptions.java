@@ -1,5 +1,6 @@
 package io.omnigen4j.sdk.runtime;
 
+import io.omnigen4j.sdk.model.IntegrityCheck;
 import io.omnigen4j.sdk.vae.TiledVae;
 import io.omnigen4j.sdk.vae.VaeTiling;
 
@@ -47,10 +48,14 @@ import java.util.Objects;
  * @param cpuArena          whether sessions keep ONNX Runtime's CPU memory arena ({@link CpuArena}; default
  *                          {@link CpuArena#AUTO}: off for models whose transformer weights exceed
  *                          {@value Builder#LARGE_MODEL_BYTES} bytes, on otherwise)
+ * @param integrityCheck    how much of the model folder's content is hashed at load against the manifest's
+ *                          checksums ({@link IntegrityCheck}; default {@link IntegrityCheck#SAMPLED}: small files
+ *                          whole, 1 MiB of each weight file; {@link IntegrityCheck#FULL} reads the whole folder)
  */
 public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, int intraOpThreads,
                              Optimization optimization, Path optimizedModelDir, int conditionCacheEntries,
-                             VaeTiling vaeTiling, int vaeTileSize, CpuArena cpuArena) {
+                             VaeTiling vaeTiling, int vaeTileSize, CpuArena cpuArena,
+                             IntegrityCheck integrityCheck) {
 
     public enum Optimization { NONE, BASIC, EXTENDED, ALL }
 
@@ -79,7 +84,7 @@ public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, 
     /** These options with {@code arena} instead of {@link #cpuArena()}. */
     public RuntimeOptions withCpuArena(CpuArena arena) {
         return new RuntimeOptions(provider, fallbackToCpu, intraOpThreads, optimization, optimizedModelDir,
-                conditionCacheEntries, vaeTiling, vaeTileSize, Objects.requireNonNull(arena, "arena"));
+                conditionCacheEntries, vaeTiling, vaeTileSize, Objects.requireNonNull(arena, "arena"), integrityCheck);
     }
 
     public static RuntimeOptions defaults() {
@@ -113,6 +118,7 @@ public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, 
         private CpuArena cpuArena = CpuArena.AUTO;
         private VaeTiling vaeTiling = VaeTiling.AUTO;
         private int vaeTileSize = AUTO_VAE_TILE_SIZE;
+        private IntegrityCheck integrityCheck = IntegrityCheck.SAMPLED;
 
         public static final int DEFAULT_CONDITION_CACHE_ENTRIES = 4;
         /** 2 GiB: above this much transformer weight, {@link CpuArena#AUTO} turns the arena off. */
@@ -179,6 +185,12 @@ public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, 
             return this;
         }
 
+        /** How much of the folder's content is hashed at load (default {@link IntegrityCheck#SAMPLED}). */
+        public Builder integrityCheck(IntegrityCheck check) {
+            this.integrityCheck = Objects.requireNonNull(check, "integrityCheck");
+            return this;
+        }
+
         public RuntimeOptions build() {
             if (conditionCacheEntries < 0 || conditionCacheEntries > MAX_CONDITION_CACHE_ENTRIES) {
                 throw new IllegalArgumentException("conditionCacheEntries must be between 0 (off) and "
@@ -194,7 +206,7 @@ public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, 
                         + " (the quarter-tile overlap must be whole 8-pixel latent cells), got " + vaeTileSize);
             }
             return new RuntimeOptions(provider, fallbackToCpu, intraOpThreads, optimization, optimizedModelDir,
-                    conditionCacheEntries, vaeTiling, vaeTileSize, cpuArena);
+                    conditionCacheEntries, vaeTiling, vaeTileSize, cpuArena, integrityCheck);
         }
     }
 }
