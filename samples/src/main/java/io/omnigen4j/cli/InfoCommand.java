@@ -36,7 +36,8 @@ final class InfoCommand implements Callable<Integer>, OmniGenCli.Verbose {
     Path model;
 
     @Option(names = "--verify", description = "Also re-hash every file and compare with the manifest (reads the"
-            + " whole folder, about 16 GB for the real model).")
+            + " whole folder, about 16 GB for the real model). Like every load, refuses a file that a symbolic link"
+            + " or a path in the manifest puts outside the folder.")
     boolean verify;
 
     @Option(names = "--verbose", description = "Print stack traces on errors.")
