@@ -3,11 +3,14 @@ package io.omnigen4j.sdk.sampling;
 /**
  * Supplies the two random inputs of an OmniGen run (conformance README, "Where the randomness enters"): the initial
  * latents {@code z0} and the posterior noise ε of each VAE encode call. Injecting them through this interface lets a
- * run either use a Java generator ({@link SeededNoiseSource}) or replay tensors recorded from the PyTorch reference
- * ({@link RecordedNoiseSource}), whose generator streams are not reproducible in Java.
+ * run use PyTorch's CPU generator ({@link TorchCpuNoiseSource}, bit for bit), a model of its CUDA generator
+ * ({@link TorchCudaNoiseSource}, approximate), this project's own generator ({@link SeededNoiseSource}), or replay
+ * tensors recorded from the PyTorch reference ({@link RecordedNoiseSource}); {@link NoiseKind} names the seeded ones.
  *
- * <p>Thread-safety: a noise source belongs to one generation request. Implementations in this package are immutable
- * and safe to share, but callers should not rely on that for custom implementations.
+ * <p>Thread-safety: a noise source belongs to one generation request. Implementations in this package are
+ * thread-safe and give the same values for the same request; the PyTorch ones remember the shapes of the posterior
+ * calls made so far (each ε continues the stream of the earlier ones). Callers should not rely on that for custom
+ * implementations.
  *
  * <p>Every method returns a new array owned by the caller (the sampler updates latents in place).
  */

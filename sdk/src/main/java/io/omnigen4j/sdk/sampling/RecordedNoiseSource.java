@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * Replays given noise tensors (for example {@code latents.z0} and {@code vae_encode.<n>.eps} recorded from the PyTorch
- * reference), because PyTorch's generator streams cannot be reproduced in Java. Requests are checked against what was
+ * reference), for example the VAE noise of a reference run, which comes from PyTorch's unseeded global generator and so
+ * cannot be derived from a seed. Requests are checked against what was
  * recorded: a shape whose element count (or, when shapes were given, whose dimensions) differ is an
  * {@link IllegalArgumentException}; asking for more encode calls than recorded is a {@link NoiseExhaustedException}.
  * The arrays are copied on construction and on every call; instances are immutable and thread-safe.

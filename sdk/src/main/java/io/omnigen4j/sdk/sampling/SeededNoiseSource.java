@@ -6,9 +6,9 @@ package io.omnigen4j.sdk.sampling;
  * (evaluated with {@link StrictMath}) turns each pair into two normals, the cosine one first; the double result is
  * rounded to float32.
  *
- * <p>It does <b>not</b> reproduce PyTorch's generators (neither {@code torch.Generator().manual_seed} nor the CUDA
- * Philox streams), so a seeded Java run differs from a seeded Python run; use {@link RecordedNoiseSource} to replay
- * the reference's tensors.
+ * <p>It does <b>not</b> reproduce PyTorch's generators, so a run seeded this way differs from a seeded Python run;
+ * {@link TorchCpuNoiseSource} (the SDK's default, {@link NoiseKind#TORCH_CPU}) does, and {@link RecordedNoiseSource}
+ * replays the reference's tensors. This was the SDK's default before ({@link NoiseKind#JAVA}).
  *
  * <p>Streams: the initial latents come from the stream of {@code latentSeed}; the ε of the n-th VAE encode call comes
  * from its own stream derived from {@code vaeSeed} and n, so it does not depend on the order in which calls are made.
