@@ -78,6 +78,16 @@ for suffix, kw in (('', {}), ('_420', {'subsampling': 2})):
     seg = struct.unpack('>H', d[a + 2:a + 4])[0]
     cases['cmyk_plain%s.jpg' % suffix] = d[:a] + d[a + 2 + seg:]
 
+# Grey JPEG (one component), 4:2:0 YCbCr progressive JPEG.
+grey = np.clip(np.mgrid[0:16, 0:24][1] * 10 + rng.integers(-30, 31, (16, 24)), 0, 255).astype(np.uint8)
+b = io.BytesIO()
+Image.fromarray(grey, 'L').save(b, 'JPEG', quality=90)
+cases['grey.jpg'] = b.getvalue()
+rgb = np.clip(np.stack([cmyk[..., 0], cmyk[..., 1], cmyk[..., 3]], -1).astype(int), 0, 255).astype(np.uint8)
+b = io.BytesIO()
+Image.fromarray(rgb, 'RGB').save(b, 'JPEG', quality=85, progressive=True, subsampling=2)
+cases['ycbcr_progressive_420.jpg'] = b.getvalue()
+
 lines = ['# file  PIL-mode  width  height  (Pillow %s)' % PIL.__version__]
 for name, data in sorted(cases.items()):
     open(name, 'wb').write(data)

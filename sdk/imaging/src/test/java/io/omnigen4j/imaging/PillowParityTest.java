@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Pixels of the colour models PIL converts specially (CMYK and YCCK JPEG with and without the Adobe marker, with and
- * without subsampling; 16-bit grey, RGB, RGBA and grey+alpha PNG; grey and palette PNG with tRNS; 1/2/4-bit grey)
+ * without subsampling; grey and progressive 4:2:0 YCbCr JPEG; 16-bit grey, RGB, RGBA and grey+alpha PNG; grey and
+ * palette PNG with tRNS; 1/2/4-bit grey)
  * against {@code PIL.Image.open(f).convert("RGB")}, recorded with Pillow 9.4 by {@code pillow/make_cases.py}
  * (the conversions involved are unchanged in the reference's Pillow 10.2). Exact equality, no tolerance.
  */
