@@ -47,8 +47,11 @@ import java.util.stream.Stream;
  */
 public final class OmniGenExporter {
 
+    /** The exporter's version, recorded as the producer version of the graphs it writes. */
     public static final String VERSION = "0.1.0";
+    /** File name of the transformer graphs' shared external weights. */
     public static final String TRANSFORMER_WEIGHTS = "transformer.weights";
+    /** File name of the VAE graphs' shared external weights. */
     public static final String VAE_WEIGHTS = "vae.weights";
     /** Initializers below this size stay inside the .onnx file. */
     static final long EXTERNAL_THRESHOLD = 1024;
@@ -59,7 +62,14 @@ public final class OmniGenExporter {
     private OmniGenExporter() {
     }
 
-    /** Exports and returns the manifest written. */
+    /**
+     * Exports and returns the manifest written.
+     *
+     * @param options the checkpoint, output folder and export settings
+     * @return the manifest written into the output folder
+     * @throws IOException if the checkpoint cannot be read or the folder written ({@link ExportException} names the
+     *   problem)
+     */
     public static ManifestModel export(ExportOptions options) throws IOException {
         Path ckpt = options.checkpoint();
         Path out = options.output().toAbsolutePath().normalize();

@@ -77,11 +77,30 @@ public final class OmniGen implements AutoCloseable {
                 v.shiftFactor() == null ? null : v.shiftFactor().floatValue());
     }
 
-    /** Loads an exported model folder on the CPU with default options. */
+    /**
+     * Loads an exported model folder on the CPU with default options.
+     *
+     * @param modelFolder a folder written by the exporter
+     * @return the loaded model; close it to free its native memory
+     * @throws OmniGenException as {@link #load(Path, RuntimeOptions)}
+     */
     public static OmniGen load(Path modelFolder) throws OmniGenException {
         return load(modelFolder, RuntimeOptions.defaults());
     }
 
+    /**
+     * Loads an exported model folder: checks the folder (paths, graphs, checksums) before anything native opens it,
+     * then creates the ONNX Runtime sessions and the tokenizer.
+     *
+     * @param modelFolder a folder written by the exporter
+     * @param options provider, threads, caches, VAE tiling, integrity check
+     * @return the loaded model; thread-safe; close it to free its native memory
+     * @throws io.omnigen4j.sdk.model.ModelFolderException if the folder is missing, incomplete, altered or of an
+     * unsupported format (the message says which and how to fix it)
+     * @throws io.omnigen4j.sdk.runtime.ProviderUnavailableException if the requested provider cannot start and CPU
+     * fallback is off
+     * @throws OmniGenException if ONNX Runtime or the tokenizer cannot load the files
+     */
     public static OmniGen load(Path modelFolder, RuntimeOptions options) throws OmniGenException {
         // The folder is untrusted input: paths, graphs and checksums are checked before anything native opens it.
         ModelFolder folder = ModelFolder.open(modelFolder, options.integrityCheck());
@@ -102,20 +121,35 @@ public final class OmniGen implements AutoCloseable {
     /**
      * Generates the images of {@code request} and waits for them.
      *
+     * @param request the prompts and settings
+     * @return the images, in prompt order, and the stage times
      * @throws OmniGenException (or a subclass: invalid request, cancelled) when the request cannot be carried out
      */
     public GenerationResult generate(GenerationRequest request) throws OmniGenException {
         return generate(request, ProgressListener.NONE, new CancellationToken());
     }
 
-    /** As {@link #generate(GenerationRequest)}, reporting each finished step to {@code listener}. */
+    /**
+     * As {@link #generate(GenerationRequest)}, reporting each finished step to {@code listener}.
+     *
+     * @param request the prompts and settings
+     * @param listener told after every denoising step, on the calling thread
+     * @return the images, in prompt order, and the stage times
+     * @throws OmniGenException as {@link #generate(GenerationRequest)}
+     */
     public GenerationResult generate(GenerationRequest request, ProgressListener listener) throws OmniGenException {
         return generate(request, listener, new CancellationToken());
     }
 
     /**
-     * As {@link #generate(GenerationRequest, ProgressListener)}; {@link CancellationToken#cancel()} from another
-     * thread stops the call with a {@link GenerationCancelledException} (a running graph is interrupted).
+     * As {@link #generate(GenerationRequest, ProgressListener)}; {@link CancellationToken#cancel()} from another thread
+     * stops the call with a {@link GenerationCancelledException} (a running graph is interrupted).
+     *
+     * @param request the prompts and settings
+     * @param listener told after every denoising step, on the calling thread
+     * @param cancellation stops the call when cancelled
+     * @return the images, in prompt order, and the stage times
+     * @throws OmniGenException as {@link #generate(GenerationRequest)}, or {@link GenerationCancelledException}
      */
     public GenerationResult generate(GenerationRequest request, ProgressListener listener,
                                      CancellationToken cancellation) throws OmniGenException {
@@ -123,13 +157,14 @@ public final class OmniGen implements AutoCloseable {
     }
 
     /**
-     * Runs the first calls' work ahead of them: {@link WarmUp#rounds()} short generations with the shapes
-     * {@code warmUp} describes, results discarded. After a load, ONNX Runtime plans each graph's memory on its
-     * first run with new shapes and allocates the planned blocks on the second, so the first two calls are slower
-     * than the rest; after this the calls of that shape run at full speed from the first one. Nothing else changes:
-     * the warm-up neither reads nor fills the condition cache, and later results are bit-identical to those without
-     * a warm-up (tested). Thread-safe like {@code generate}; {@link #close()} stops it.
+     * Runs the first calls' work ahead of them: {@link WarmUp#rounds()} short generations with the shapes {@code
+     * warmUp} describes, results discarded. After a load, ONNX Runtime plans each graph's memory on its first run with
+     * new shapes and allocates the planned blocks on the second, so the first two calls are slower than the rest; after
+     * this the calls of that shape run at full speed from the first one. Nothing else changes: the warm-up neither
+     * reads nor fills the condition cache, and later results are bit-identical to those without a warm-up (tested).
+     * Thread-safe like {@code generate}; {@link #close()} stops it.
      *
+     * @param warmUp the shapes and settings of the calls to come
      * @return the stage times of each round
      * @throws OmniGenException as {@code generate} (an invalid request for this model, cancellation)
      * @throws IllegalStateException when this instance is closed
@@ -139,8 +174,13 @@ public final class OmniGen implements AutoCloseable {
     }
 
     /**
-     * As {@link #warmUp(WarmUp)}; {@link CancellationToken#cancel()} from another thread stops it with a
-     * {@link GenerationCancelledException}, leaving the instance usable.
+     * As {@link #warmUp(WarmUp)}; {@link CancellationToken#cancel()} from another thread stops it with a {@link
+     * GenerationCancelledException}, leaving the instance usable.
+     *
+     * @param warmUp the shapes and settings of the calls to come
+     * @param cancellation stops the warm-up when cancelled
+     * @return the stage times of each round
+     * @throws OmniGenException as {@link #warmUp(WarmUp)}, or {@link GenerationCancelledException}
      */
     public WarmUpResult warmUp(WarmUp warmUp, CancellationToken cancellation) throws OmniGenException {
         Objects.requireNonNull(warmUp, "warmUp");
@@ -172,15 +212,20 @@ public final class OmniGen implements AutoCloseable {
         }
     }
 
+    /** {@return the loaded model's manifest (architecture, graphs, constants)} */
     public ModelManifest manifest() {
         return folder.manifest();
     }
 
+    /** {@return the folder the model was loaded from} */
     public ModelFolder folder() {
         return folder;
     }
 
-    /** The provider in use (CPU after a logged CUDA fallback). */
+    /**
+     * The provider in use (CPU after a logged CUDA fallback).
+     * @return the provider the sessions run on
+     */
     public ExecutionProvider provider() {
         return sessions.provider();
     }

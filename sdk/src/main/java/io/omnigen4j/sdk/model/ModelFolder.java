@@ -51,7 +51,13 @@ public final class ModelFolder {
         this.files = files;
     }
 
-    /** Opens and validates a model folder with the default {@link IntegrityCheck#SAMPLED} check. */
+    /**
+     * Opens and validates a model folder with the default {@link IntegrityCheck#SAMPLED} check.
+     *
+     * @param path the model folder
+     * @return the checked folder
+     * @throws ModelFolderException naming the manifest field, file or graph and what is wrong with it
+     */
     public static ModelFolder open(Path path) throws ModelFolderException {
         return open(path, IntegrityCheck.SAMPLED);
     }
@@ -60,6 +66,8 @@ public final class ModelFolder {
      * Opens and validates a model folder (see the class comment for what is checked).
      *
      * @param integrity how much of the files' content is hashed against the manifest's checksums
+     * @param path the model folder
+     * @return the checked folder
      * @throws ModelFolderException naming the manifest field, file or graph and what is wrong with it
      */
     public static ModelFolder open(Path path, IntegrityCheck integrity) throws ModelFolderException {
@@ -311,17 +319,29 @@ public final class ModelFolder {
         }
     }
 
-    /** The folder as given (absolute, normalised; symbolic links not resolved). */
+    /**
+     * The folder as given (absolute, normalised; symbolic links not resolved).
+     * @return the folder's path
+     */
     public Path path() {
         return path;
     }
 
-    /** The validated manifest. */
+    /**
+     * The validated manifest.
+     * @return the manifest
+     */
     public ModelManifest manifest() {
         return manifest;
     }
 
-    /** The checked real path of graph {@code name} (one of {@link ModelManifest#GRAPHS}). */
+    /**
+     * The checked real path of graph {@code name} (one of {@link ModelManifest#GRAPHS}).
+     *
+     * @param name the graph's name in the manifest
+     * @return the graph file
+     * @throws IllegalArgumentException if the manifest lists no such graph
+     */
     public Path graph(String name) {
         ModelManifest.Graph g = manifest.graphs().get(name);
         if (g == null) {
@@ -330,15 +350,19 @@ public final class ModelFolder {
         return files.get(g.file());
     }
 
-    /** The checked real path of {@code tokenizer.json}. */
+    /**
+     * The checked real path of {@code tokenizer.json}.
+     * @return the tokenizer file
+     */
     public Path tokenizerFile() {
         return files.get(manifest.tokenizer().file());
     }
 
     /**
-     * Re-hashes every file (reads the whole folder: seconds for the real 15 GB model) and compares with the
-     * manifest's SHA-256. Each path is confined to the folder again first, so a symbolic link put in after
-     * {@link #open} is refused, not followed.
+     * Re-hashes every file (reads the whole folder: seconds for the real 15 GB model) and compares with the manifest's
+     * SHA-256. Each path is confined to the folder again first, so a symbolic link put in after {@link #open} is
+     * refused, not followed.
+     * @throws ModelFolderException naming the first file whose checksum or place is wrong
      */
     public void verifyChecksums() throws ModelFolderException {
         for (ModelManifest.FileEntry f : manifest.files()) {
@@ -346,7 +370,12 @@ public final class ModelFolder {
         }
     }
 
-    /** SHA-256 of manifest.json: identifies the exact model in image metadata. */
+    /**
+     * SHA-256 of manifest.json: identifies the exact model in image metadata.
+     *
+     * @return the lower-case hex SHA-256
+     * @throws ModelFolderException if manifest.json cannot be read
+     */
     public String manifestChecksum() throws ModelFolderException {
         Path real = confine(root, path, ModelManifest.FILE_NAME, "the manifest");
         try {

@@ -28,9 +28,13 @@ public record ModelManifest(
         @JsonProperty("tokenizer") Tokenizer tokenizer,
         @JsonProperty("files") List<FileEntry> files) {
 
+    /** The manifest's file name inside a model folder. */
     public static final String FILE_NAME = "manifest.json";
+    /** The value of the manifest's {@code format} field. */
     public static final String FORMAT = "omnigen4j-model";
+    /** The manifest format version this SDK reads. */
     public static final int SUPPORTED_VERSION = 1;
+    /** The graphs every model folder has, by manifest name. */
     public static final List<String> GRAPHS = List.of("token_embed", "image_embed", "step_embed", "transformer",
             "step_head", "vae_encoder", "vae_decoder");
     /**
@@ -41,6 +45,7 @@ public record ModelManifest(
      * (separate prefill and step graphs) must be exported again.
      */
     public static final int MIN_GRAPHS_REVISION = 3;
+    /** The newest graph layout this SDK runs (see {@link #MIN_GRAPHS_REVISION}). */
     public static final int MAX_GRAPHS_REVISION = 6;
 
     /**
@@ -57,6 +62,21 @@ public record ModelManifest(
             @JsonProperty("embedding") String embedding) {
     }
 
+    /**
+     * The Phi-3 transformer's architecture, as in the checkpoint's {@code config.json}.
+     *
+     * @param hiddenSize width of the hidden states
+     * @param layers number of decoder layers
+     * @param heads query heads per layer
+     * @param kvHeads key/value heads per layer (fewer than {@code heads} with grouped-query attention)
+     * @param intermediateSize width of the MLP
+     * @param vocabSize tokenizer vocabulary size
+     * @param rmsNormEps epsilon of the RMS norms
+     * @param ropeTheta RoPE base
+     * @param maxPositionEmbeddings longest sequence with the long RoPE factors
+     * @param originalMaxPositionEmbeddings longest sequence with the short factors
+     * @param ropeScaling the LongRoPE factors, or null without scaling
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record TransformerConfig(
             @JsonProperty("hidden_size") int hiddenSize,
@@ -71,11 +91,18 @@ public record ModelManifest(
             @JsonProperty("original_max_position_embeddings") int originalMaxPositionEmbeddings,
             @JsonProperty("rope_scaling") RopeScaling ropeScaling) {
 
+        /** {@return the width of one attention head: {@code hiddenSize / heads}} */
         public int headDim() {
             return hiddenSize / heads;
         }
     }
 
+    /**
+     * RoPE scaling of the transformer.
+     * @param type the scaling kind as named in {@code config.json}
+     * @param shortFactor per-frequency factors for sequences up to the original length
+     * @param longFactor per-frequency factors for longer sequences
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record RopeScaling(
             @JsonProperty("type") String type,
@@ -83,6 +110,12 @@ public record ModelManifest(
             @JsonProperty("long_factor") List<Double> longFactor) {
     }
 
+    /**
+     * The VAE's latent constants.
+     * @param latentChannels channels of the latent
+     * @param scalingFactor latents are multiplied by this after encoding and divided before decoding
+     * @param shiftFactor subtracted before scaling, or null for none (SDXL's VAE has none)
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record VaeSettings(
             @JsonProperty("latent_channels") int latentChannels,
@@ -90,6 +123,14 @@ public record ModelManifest(
             @JsonProperty("shift_factor") Double shiftFactor) {
     }
 
+    /**
+     * OmniGen's fixed sizes.
+     * @param posEmbedMaxSize side of the position embedding table in patches (192)
+     * @param patchSize latent pixels per patch side (2)
+     * @param latentChannels channels of the latent (4)
+     * @param vaeDownscale image pixels per latent pixel (8)
+     * @param padTokenId id of the padding token
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Constants(
             @JsonProperty("pos_embed_max_size") int posEmbedMaxSize,
@@ -158,10 +199,14 @@ public record ModelManifest(
     }
 
     /**
-     * Reads and validates {@code folder/manifest.json} and the folder it describes, exactly as
-     * {@link ModelFolder#open(Path, IntegrityCheck)} with {@link IntegrityCheck#SIZES}: every field present with its
-     * type, every path confined to the folder, every file present with the size the manifest records, every graph's
-     * inputs, outputs and external data checked. Checksums are not computed.
+     * Reads and validates {@code folder/manifest.json} and the folder it describes, exactly as {@link
+     * ModelFolder#open(Path, IntegrityCheck)} with {@link IntegrityCheck#SIZES}: every field present with its type,
+     * every path confined to the folder, every file present with the size the manifest records, every graph's inputs,
+     * outputs and external data checked. Checksums are not computed.
+     *
+     * @param folder the model folder
+     * @return the validated manifest
+     * @throws ModelFolderException naming the field, file or graph that is wrong
      */
     public static ModelManifest read(Path folder) throws ModelFolderException {
         return ModelFolder.open(folder, IntegrityCheck.SIZES).manifest();

@@ -57,7 +57,17 @@ public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, 
                              VaeTiling vaeTiling, int vaeTileSize, CpuArena cpuArena,
                              IntegrityCheck integrityCheck) {
 
-    public enum Optimization { NONE, BASIC, EXTENDED, ALL }
+    /** ONNX Runtime's graph optimisation level for the sessions. */
+    public enum Optimization {
+        /** No graph optimisations. */
+        NONE,
+        /** Semantics-preserving node eliminations and constant folding. */
+        BASIC,
+        /** Basic plus node fusions for the provider. */
+        EXTENDED,
+        /** Everything, including layout optimisations (default). */
+        ALL
+    }
 
     /**
      * ONNX Runtime's CPU memory arena keeps every block a session ever allocated for reuse: fast repeated runs, but
@@ -68,10 +78,17 @@ public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, 
     public enum CpuArena {
         /** Off when the model's transformer weights exceed {@value Builder#LARGE_MODEL_BYTES} bytes, else on. */
         AUTO,
+        /** Always keep the arena: fastest repeated runs. */
         ON,
+        /** Never keep it: memory goes back after each run. */
         OFF;
 
-        /** Whether sessions of a model with {@code transformerWeightBytes} of transformer weights use the arena. */
+        /**
+         * Whether sessions of a model with {@code transformerWeightBytes} of transformer weights use the arena.
+         *
+         * @param transformerWeightBytes bytes of the model's transformer weights
+         * @return whether the arena is kept
+         */
         public boolean enabledFor(long transformerWeightBytes) {
             return switch (this) {
                 case ON -> true;
@@ -81,21 +98,33 @@ public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, 
         }
     }
 
-    /** These options with {@code arena} instead of {@link #cpuArena()}. */
+    /**
+     * These options with {@code arena} instead of {@link #cpuArena()}.
+     *
+     * @param arena the arena setting, not null
+     * @return a copy with that setting
+     */
     public RuntimeOptions withCpuArena(CpuArena arena) {
         return new RuntimeOptions(provider, fallbackToCpu, intraOpThreads, optimization, optimizedModelDir,
                 conditionCacheEntries, vaeTiling, vaeTileSize, Objects.requireNonNull(arena, "arena"), integrityCheck);
     }
 
+    /**
+     * {@return the default options: CPU, all cores, full optimisation, no optimised-model cache, automatic tiling and
+     * arena}
+     */
     public static RuntimeOptions defaults() {
         return builder().build();
     }
 
     /**
      * The VAE tile side in pixels for a model whose manifest names this VAE convolution form ({@code "winograd"} or
-     * {@code "direct"}; older exports name none and are direct): {@link #vaeTileSize()} when set, otherwise
-     * {@value Builder#WINOGRAD_VAE_TILE_SIZE} for Winograd graphs (about twice the working memory per pixel) and
-     * {@value Builder#DIRECT_VAE_TILE_SIZE} for direct ones.
+     * {@code "direct"}; older exports name none and are direct): {@link #vaeTileSize()} when set, otherwise {@value
+     * Builder#WINOGRAD_VAE_TILE_SIZE} for Winograd graphs (about twice the working memory per pixel) and {@value
+     * Builder#DIRECT_VAE_TILE_SIZE} for direct ones.
+     *
+     * @param vaeConvolution the manifest's {@code vae_convolution}, or null
+     * @return the tile side in pixels
      */
     public int vaeTileSize(String vaeConvolution) {
         if (vaeTileSize != Builder.AUTO_VAE_TILE_SIZE) {
@@ -104,10 +133,12 @@ public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, 
         return "winograd".equals(vaeConvolution) ? Builder.WINOGRAD_VAE_TILE_SIZE : Builder.DIRECT_VAE_TILE_SIZE;
     }
 
+    /** {@return a builder with the defaults} */
     public static Builder builder() {
         return new Builder();
     }
 
+    /** Collects {@link RuntimeOptions}; {@link #build()} validates. Not thread-safe. */
     public static final class Builder {
         private ExecutionProvider provider = ExecutionProvider.CPU;
         private boolean fallbackToCpu;
@@ -120,9 +151,11 @@ public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, 
         private int vaeTileSize = AUTO_VAE_TILE_SIZE;
         private IntegrityCheck integrityCheck = IntegrityCheck.SAMPLED;
 
+        /** Default number of condition K/V entries kept between calls. */
         public static final int DEFAULT_CONDITION_CACHE_ENTRIES = 4;
         /** 2 GiB: above this much transformer weight, {@link CpuArena#AUTO} turns the arena off. */
         public static final long LARGE_MODEL_BYTES = 2L << 30;
+        /** Largest accepted {@link #conditionCacheEntries(int)}. */
         public static final int MAX_CONDITION_CACHE_ENTRIES = 1024;
         /** {@link #vaeTileSize(int)} 0: the tile side follows the model's VAE convolution form. */
         public static final int AUTO_VAE_TILE_SIZE = 0;
@@ -135,62 +168,121 @@ public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, 
         public static final int DIRECT_VAE_TILE_SIZE = 512;
         /** VAE tile sides are multiples of this: a quarter tile (the overlap) must be whole 8-pixel latent cells. */
         public static final int VAE_TILE_SIZE_MULTIPLE = 32;
+        /** Smallest accepted VAE tile side in pixels. */
         public static final int MIN_VAE_TILE_SIZE = 128;
+        /** Largest accepted VAE tile side in pixels. */
         public static final int MAX_VAE_TILE_SIZE = 4096;
 
+        /**
+         * Chooses where the graphs run.
+         * @param p not null; default {@link ExecutionProvider#CPU}
+         * @return this builder
+         */
         public Builder provider(ExecutionProvider p) {
             this.provider = Objects.requireNonNull(p, "provider");
             return this;
         }
 
+        /**
+         * Falls back to the CPU, with a logged warning, when the requested provider cannot start.
+         * @param f default false (fail with {@link ProviderUnavailableException})
+         * @return this builder
+         */
         public Builder fallbackToCpu(boolean f) {
             this.fallbackToCpu = f;
             return this;
         }
 
+        /**
+         * Sets the threads per graph run.
+         * @param n ≥ 0; 0 (default) lets ONNX Runtime use all cores
+         * @return this builder
+         */
         public Builder intraOpThreads(int n) {
             this.intraOpThreads = n;
             return this;
         }
 
+        /**
+         * Sets the graph optimisation level.
+         * @param o not null; default {@link Optimization#ALL}
+         * @return this builder
+         */
         public Builder optimization(Optimization o) {
             this.optimization = Objects.requireNonNull(o, "optimization");
             return this;
         }
 
+        /**
+         * Keeps ONNX Runtime's optimised graphs in {@code dir} between loads (see {@link
+         * RuntimeOptions#optimizedModelDir()}).
+         * @param dir the cache folder, or null (default) for none
+         * @return this builder
+         */
         public Builder optimizedModelDir(Path dir) {
             this.optimizedModelDir = dir;
             return this;
         }
 
+        /**
+         * Sets how many condition K/V entries are kept between calls.
+         * @param n 0 (off) to {@value #MAX_CONDITION_CACHE_ENTRIES}; default {@value #DEFAULT_CONDITION_CACHE_ENTRIES}
+         * @return this builder
+         */
         public Builder conditionCacheEntries(int n) {
             this.conditionCacheEntries = n;
             return this;
         }
 
+        /**
+         * Chooses whether sessions keep ONNX Runtime's CPU memory arena.
+         * @param a not null; default {@link CpuArena#AUTO}
+         * @return this builder
+         */
         public Builder cpuArena(CpuArena a) {
             this.cpuArena = Objects.requireNonNull(a, "cpuArena");
             return this;
         }
 
-        /** When the VAE runs in tiles (default {@link VaeTiling#AUTO}). */
+        /**
+         * When the VAE runs in tiles (default {@link VaeTiling#AUTO}).
+         *
+         * @param t not null
+         * @return this builder
+         */
         public Builder vaeTiling(VaeTiling t) {
             this.vaeTiling = Objects.requireNonNull(t, "vaeTiling");
             return this;
         }
 
-        /** VAE tile side in pixels, or {@value #AUTO_VAE_TILE_SIZE} (default) to choose by the model's graphs. */
+        /**
+         * VAE tile side in pixels, or {@value #AUTO_VAE_TILE_SIZE} (default) to choose by the model's graphs.
+         *
+         * @param pixels 0, or a multiple of {@value #VAE_TILE_SIZE_MULTIPLE} from {@value #MIN_VAE_TILE_SIZE} to
+         *   {@value #MAX_VAE_TILE_SIZE}
+         * @return this builder
+         */
         public Builder vaeTileSize(int pixels) {
             this.vaeTileSize = pixels;
             return this;
         }
 
-        /** How much of the folder's content is hashed at load (default {@link IntegrityCheck#SAMPLED}). */
+        /**
+         * How much of the folder's content is hashed at load (default {@link IntegrityCheck#SAMPLED}).
+         *
+         * @param check not null
+         * @return this builder
+         */
         public Builder integrityCheck(IntegrityCheck check) {
             this.integrityCheck = Objects.requireNonNull(check, "integrityCheck");
             return this;
         }
 
+        /**
+         * Validates the settings and builds the options.
+         * @return the immutable options
+         * @throws IllegalArgumentException naming the setting that is out of range
+         */
         public RuntimeOptions build() {
             if (conditionCacheEntries < 0 || conditionCacheEntries > MAX_CONDITION_CACHE_ENTRIES) {
                 throw new IllegalArgumentException("conditionCacheEntries must be between 0 (off) and "
