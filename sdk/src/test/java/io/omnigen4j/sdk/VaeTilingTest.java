@@ -2,6 +2,7 @@ package io.omnigen4j.sdk;
 
 import io.omnigen4j.sdk.inspect.StageObserver;
 import io.omnigen4j.sdk.runtime.RuntimeOptions;
+import io.omnigen4j.sdk.sampling.NoiseKind;
 import io.omnigen4j.sdk.vae.VaeTiling;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -61,7 +62,10 @@ class VaeTilingTest {
 
     private static Run generate(RuntimeOptions options, boolean edit) throws Exception {
         Seen seen = new Seen();
-        GenerationRequest.Builder b = GenerationRequest.builder().steps(1).seed(7).returnLatents(true).observer(seen);
+        // The tolerances below were measured on this input: seed 7 of the Java generator (the default before
+        // TORCH_CPU; with seed 7 of TORCH_CPU the decode difference is 0.362 on these random weights).
+        GenerationRequest.Builder b = GenerationRequest.builder().steps(1).seed(7).noise(NoiseKind.JAVA)
+                .returnLatents(true).observer(seen);
         if (edit) {
             b.prompt("<img><|image_1|></img> make it snowy", List.of(TinyModel.pattern(192, 160)))
                     .useInputImageSizeAsOutput(true);
