@@ -10,7 +10,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code export --checkpoint DIR --out DIR [--precision fp32|int8|int4] [--quant-block-size N] [--quant-symmetric BOOL]
- * [--quant-accuracy-level L] [--quant-embedding true|false] [--vae-convolution winograd|direct] [--force]}: the
+ * [--quant-accuracy-level L] [--quant-embedding true|false] [--vae-convolution winograd|direct] [--force]
+ * [--allow-unused-tensors]}: the
  * exporter's command line. Also a
  * subcommand of the {@code omnigen} CLI. Errors print one line; {@code --verbose} adds the stack trace.
  */
@@ -65,6 +66,12 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace the output folder if it exists.")
     boolean force;
 
+    @Option(names = "--allow-unused-tensors",
+            description = "Export even when the checkpoint holds tensors the graphs do not read (for example a"
+                    + " config with fewer layers than the weights); they are listed and left out. Default: such a"
+                    + " checkpoint is an error naming them.")
+    boolean allowUnusedTensors;
+
     @Option(names = "--verbose", description = "Print stack traces on errors.")
     boolean verbose;
 
@@ -97,6 +104,7 @@ public final class ExportCommand implements Callable<Integer> {
             ExportOptions options = builder
                     .vaeConvolution(io.omnigen4j.export.graphs.VaeGraphs.Convolution.parse(vaeConvolution))
                     .force(force)
+                    .allowUnusedTensors(allowUnusedTensors)
                     .progress(line -> {
                         stdout.printf("[%6.1fs] %s%n", (System.nanoTime() - t0) / 1e9, line);
                         stdout.flush();

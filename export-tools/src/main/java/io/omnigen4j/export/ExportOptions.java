@@ -24,11 +24,13 @@ import java.util.function.Consumer;
  *                   kernel holds the scores of a node's heads at once and runs one thread per head, so fewer heads
  *                   per node is less memory and less attention parallelism
  * @param force      replace an existing output folder
+ * @param allowUnusedTensors export even when the checkpoint holds tensors the graphs do not read (they are left
+ *                   out and listed in the progress); by default that is a {@link CheckpointValidationException}
  * @param progress   receives one line per export stage (never null)
  */
 public record ExportOptions(Path checkpoint, Path output, Precision precision, WeightFormat transformerWeights,
                             VaeGraphs.Convolution vaeConvolution, int attentionHeadsPerNode, boolean force,
-                            Consumer<String> progress) {
+                            boolean allowUnusedTensors, Consumer<String> progress) {
 
     /** Weight precision of the exported graphs. */
     public enum Precision {
@@ -89,6 +91,7 @@ public record ExportOptions(Path checkpoint, Path output, Precision precision, W
         private VaeGraphs.Convolution vaeConvolution = VaeGraphs.Convolution.WINOGRAD;
         private int attentionHeadsPerNode = io.omnigen4j.export.graphs.TransformerGraphs.DEFAULT_HEADS_PER_ATTENTION;
         private boolean force;
+        private boolean allowUnusedTensors;
         private Consumer<String> progress = s -> { };
 
         private Builder(Path checkpoint, Path output) {
@@ -182,6 +185,19 @@ public record ExportOptions(Path checkpoint, Path output, Precision precision, W
         }
 
         /**
+         * Exports even when the checkpoint holds tensors the graphs do not read (say a config with fewer layers
+         * than the weights): they are left out and listed in the progress instead of failing the export with a
+         * {@link CheckpointValidationException} ({@code UNUSED_TENSORS}).
+         *
+         * @param allow default false
+         * @return this builder
+         */
+        public Builder allowUnusedTensors(boolean allow) {
+            this.allowUnusedTensors = allow;
+            return this;
+        }
+
+        /**
          * Receives one line per export stage.
          * @param listener not null; default ignores the lines
          * @return this builder
@@ -228,7 +244,7 @@ public record ExportOptions(Path checkpoint, Path output, Precision precision, W
                 throw new IllegalArgumentException("output folder must differ from the checkpoint folder");
             }
             return new ExportOptions(checkpoint, output, precision, weights, vaeConvolution, attentionHeadsPerNode,
-                    force, progress);
+                    force, allowUnusedTensors, progress);
         }
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.omnigen4j.export.checkpoint.CheckpointException;
 import io.omnigen4j.export.checkpoint.CheckpointFolder;
+import io.omnigen4j.export.checkpoint.TensorUsage;
 import io.omnigen4j.export.config.ConfigException;
 import io.omnigen4j.export.config.Phi3Config;
 import io.omnigen4j.export.config.VaeConfig;
@@ -18,7 +19,10 @@ import io.omnigen4j.export.onnx.ExternalDataFile;
 import io.omnigen4j.export.onnx.GraphBuilder;
 import io.omnigen4j.export.onnx.OnnxModelWriter;
 import io.omnigen4j.export.onnx.TensorSignature;
+import io.omnigen4j.export.safetensors.NonFiniteValueException;
+import io.omnigen4j.export.safetensors.SafetensorsException;
 import io.omnigen4j.export.safetensors.TensorStore;
+import io.omnigen4j.export.staging.StagingFolder;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,8 +45,10 @@ import java.util.stream.Stream;
 /**
  * Turns an OmniGen checkpoint folder, in the original or the diffusers layout ({@link CheckpointFolder}), into the
  * model folder the SDK loads: seven ONNX graphs, two weight files, the tokenizer files and {@code manifest.json}
- * (the same bytes from either layout holding the same weights). Everything is written into a temporary sibling
- * folder that is renamed into place at the end, so a failed or interrupted export never leaves a half-written model.
+ * (the same bytes from either layout holding the same weights). Everything is written into a hidden staging
+ * folder beside the target ({@link StagingFolder}: normal permissions, locked by its owner) that is renamed into
+ * place at the end, so a failed or interrupted export never leaves a half-written model, and the next export into
+ * the same parent folder removes what a killed one left.
  * Weights stream from the memory-mapped checkpoint to the weight files: heap use does not grow with model size.
  */
 public final class OmniGenExporter {
@@ -65,8 +71,15 @@ public final class OmniGenExporter {
     /**
      * Exports and returns the manifest written.
      *
+     * <p>The checkpoint is checked in both directions before and while it is exported: the tokenizer (parses, has
+     * OmniGen's special tokens, no id beyond the embedding), the weight files (header, byte ranges tiling the data
+     * exactly), every tensor the graphs need present with its config shape, every tensor of the checkpoint read
+     * or explicitly ignored ({@link ExportOptions#allowUnusedTensors()}), and every weight value finite (checked in
+     * the pass that writes it). Stale staging folders of killed exports beside the output are removed first.
+     *
      * @param options the checkpoint, output folder and export settings
      * @return the manifest written into the output folder
+     * @throws CheckpointValidationException when the checkpoint is inconsistent (its {@code problem()} says how)
      * @throws IOException if the checkpoint cannot be read or the folder written ({@link ExportException} names the
      *   problem)
      */
@@ -86,9 +99,105 @@ public final class OmniGenExporter {
         Phi3Config phi = folder.transformerConfig();
         VaeConfig vae = folder.vaeConfig();
         options.progress().accept("reading " + ckpt + " (" + folder.layout().name().toLowerCase() + " layout)");
+        // Everything that can be checked in the input is checked before the output is touched.
+        TokenizerCheck.Summary tokenizer = TokenizerCheck.check(folder.tokenizerDir(), phi.vocabSize());
+        try (TensorUsage model = TensorUsage.track(openWeights(folder, true));
+             TensorUsage vaeFile = TensorUsage.track(openWeights(folder, false))) {
+            if (model.contains(EMBEDDING) && model.info(EMBEDDING).rank() >= 1) {
+                TokenizerCheck.checkEmbedding(tokenizer, model.info(EMBEDDING).dim(0), model.describe(EMBEDDING));
+            }
+            TransformerDims dims = new TransformerDims(phi.hiddenSize(), phi.numHiddenLayers(),
+                    phi.numAttentionHeads(), phi.numKeyValueHeads(), phi.intermediateSize(), phi.vocabSize(),
+                    (float) phi.rmsNormEps(), 192, 2, vae.latentChannels());
+            VaeGraphs.Dims vd = new VaeGraphs.Dims(vae.inChannels(), vae.outChannels(), vae.latentChannels(),
+                    vae.blockOutChannels().stream().mapToInt(Integer::intValue).toArray(), vae.layersPerBlock(),
+                    vae.normNumGroups(), vae.midBlockAddAttention(), vae.useQuantConv(), vae.usePostQuantConv());
+            // Graphs are built (tensor shapes checked, nothing read yet) before anything is written, so the
+            // coverage check below fails in seconds, not after 15 GB.
+            List<GraphBuilder> transformerGraphs;
+            List<GraphBuilder> vaeGraphs;
+            try {
+                transformerGraphs = new TransformerGraphs(dims, new CheckpointWeights(model,
+                        options.transformerWeights()), options.attentionHeadsPerNode()).all();
+                vaeGraphs = List.of(VaeGraphs.encoder(vaeFile, vd, options.vaeConvolution()),
+                        VaeGraphs.decoder(vaeFile, vd, options.vaeConvolution()));
+            } catch (UncheckedIOException e) {
+                throw weightProblem(ckpt, e.getCause());
+            } catch (SafetensorsException e) {
+                throw weightProblem(ckpt, e);
+            }
+            checkCoverage(model, "transformer", phi.numHiddenLayers(), options);
+            checkCoverage(vaeFile, "VAE", -1, options);
+            return write(options, folder, out, model, vaeFile, transformerGraphs, vaeGraphs);
+        }
+    }
+
+    /** Tokenizer ids are checked against this tensor's rows. */
+    private static final String EMBEDDING = "llm.embed_tokens.weight";
+
+    private static TensorStore openWeights(CheckpointFolder folder, boolean transformer) throws IOException {
+        try {
+            return transformer ? folder.openTransformerWeights() : folder.openVaeWeights();
+        } catch (SafetensorsException e) {
+            throw weightProblem(folder.dir(), e);
+        }
+    }
+
+    /** A problem found while reading the weights, as the typed export error. */
+    private static CheckpointValidationException weightProblem(Path checkpoint, IOException e) throws IOException {
+        if (e instanceof CheckpointValidationException c) {
+            return c;
+        }
+        if (e instanceof NonFiniteValueException n) {
+            return new CheckpointValidationException(CheckpointValidationException.Problem.NON_FINITE_WEIGHT,
+                    n.file(), n.getMessage(), n);
+        }
+        if (e instanceof SafetensorsException || e instanceof CheckpointException) {
+            return new CheckpointValidationException(CheckpointValidationException.Problem.WEIGHT_FILE, checkpoint,
+                    e.getMessage(), e);
+        }
+        throw e; // not a problem of the input (say the disk): stays as it is
+    }
+
+    /** Every tensor of {@code store} was read by the graphs or is explicitly ignored; else an error (or a log line). */
+    private static void checkCoverage(TensorUsage store, String part, int configLayers, ExportOptions options)
+            throws CheckpointValidationException {
+        List<String> ignored = store.ignoredUnread();
+        if (!ignored.isEmpty()) {
+            options.progress().accept("not exported (not needed): " + ignored.size() + " " + part + " tensor(s) "
+                    + store.list(ignored, 3));
+        }
+        List<String> unread = store.unread();
+        if (unread.isEmpty()) {
+            return;
+        }
+        int maxLayer = TensorUsage.maxLayerIndex(unread);
+        String hint = configLayers >= 0 && maxLayer >= configLayers
+                ? " The weights have layers up to " + maxLayer + " but the config says " + configLayers
+                + " (num_hidden_layers / num_layers): config and weights do not belong together."
+                : " The weights hold modules this exporter does not know, or do not belong to this config.";
+        if (options.allowUnusedTensors()) {
+            options.progress().accept("warning: not exported (--allow-unused-tensors): " + unread.size() + " " + part
+                    + " tensor(s) the graphs do not read: " + store.list(unread, 5));
+            return;
+        }
+        throw new CheckpointValidationException(CheckpointValidationException.Problem.UNUSED_TENSORS, store.path(),
+                store.path() + ": " + unread.size() + " " + part + " tensor(s) would not be exported: "
+                        + store.list(unread, 5) + "." + hint + " Use a matching config, or pass"
+                        + " --allow-unused-tensors (ExportOptions.Builder.allowUnusedTensors) to export without"
+                        + " them.", null);
+    }
+
+    private static ManifestModel write(ExportOptions options, CheckpointFolder folder, Path out, TensorStore model,
+                                       TensorStore vaeFile, List<GraphBuilder> transformerGraphs,
+                                       List<GraphBuilder> vaeGraphs) throws IOException {
+        Phi3Config phi = folder.transformerConfig();
+        VaeConfig vae = folder.vaeConfig();
         Path parent = out.getParent();
         Files.createDirectories(parent);
-        Path tmp = Files.createTempDirectory(parent, "." + out.getFileName() + ".export-");
+        StagingFolder.removeStale(parent, STAGING_PURPOSE, options.progress());
+        StagingFolder staging = StagingFolder.create(out, STAGING_PURPOSE);
+        Path tmp = staging.path();
         boolean done = false;
         try {
             Map<String, ManifestModel.GraphEntry> graphs = new LinkedHashMap<>();
@@ -101,41 +210,41 @@ public final class OmniGenExporter {
                     options.attentionHeadsPerNode());
             OnnxModelWriter writer = new OnnxModelWriter(VERSION, EXTERNAL_THRESHOLD);
             Map<String, String> meta = Map.of("omnigen4j.format_version", Integer.toString(ManifestModel.FORMAT_VERSION));
-            try (TensorStore model = folder.openTransformerWeights();
-                 ExternalDataFile data = new ExternalDataFile(tmp.resolve(TRANSFORMER_WEIGHTS))) {
-                TransformerGraphs tg = new TransformerGraphs(dims, new CheckpointWeights(model,
-                        options.transformerWeights()), options.attentionHeadsPerNode());
-                for (GraphBuilder g : tg.all()) {
+            try (ExternalDataFile data = new ExternalDataFile(tmp.resolve(TRANSFORMER_WEIGHTS))) {
+                for (GraphBuilder g : transformerGraphs) {
                     options.progress().accept("writing " + g.name() + ".onnx" + quantizedNodes(g));
                     writer.write(g, tmp.resolve(g.name() + ".onnx"), data, meta);
                     graphs.put(g.name(), entry(g, TRANSFORMER_WEIGHTS));
                 }
                 knownSha.put(TRANSFORMER_WEIGHTS, data.sha256());
             } catch (UncheckedIOException e) {
-                throw e.getCause();
+                throw weightProblem(folder.dir(), e.getCause());
+            } catch (SafetensorsException e) {
+                throw weightProblem(folder.dir(), e);
             }
-            VaeGraphs.Dims vd = new VaeGraphs.Dims(vae.inChannels(), vae.outChannels(), vae.latentChannels(),
-                    vae.blockOutChannels().stream().mapToInt(Integer::intValue).toArray(), vae.layersPerBlock(),
-                    vae.normNumGroups(), vae.midBlockAddAttention(), vae.useQuantConv(), vae.usePostQuantConv());
-            try (TensorStore vaeFile = folder.openVaeWeights();
-                 ExternalDataFile data = new ExternalDataFile(tmp.resolve(VAE_WEIGHTS))) {
+            try (ExternalDataFile data = new ExternalDataFile(tmp.resolve(VAE_WEIGHTS))) {
                 Map<String, String> vaeMeta = new LinkedHashMap<>(meta);
                 vaeMeta.put("omnigen4j.vae_convolution", options.vaeConvolution().id());
-                for (GraphBuilder g : List.of(VaeGraphs.encoder(vaeFile, vd, options.vaeConvolution()),
-                        VaeGraphs.decoder(vaeFile, vd, options.vaeConvolution()))) {
+                for (GraphBuilder g : vaeGraphs) {
                     options.progress().accept("writing " + g.name() + ".onnx");
                     writer.write(g, tmp.resolve(g.name() + ".onnx"), data, vaeMeta);
                     graphs.put(g.name(), entry(g, VAE_WEIGHTS));
                 }
                 knownSha.put(VAE_WEIGHTS, data.sha256());
             } catch (UncheckedIOException e) {
-                throw e.getCause();
+                throw weightProblem(folder.dir(), e.getCause());
+            } catch (SafetensorsException e) {
+                throw weightProblem(folder.dir(), e);
             }
             List<String> extra = new ArrayList<>();
             for (String f : TOKENIZER_FILES) {
                 Path src = folder.tokenizerDir().resolve(f);
                 if (Files.exists(src)) {
-                    Files.copy(src, tmp.resolve(f));
+                    // Copied as a stream: Files.copy(Path, Path) would carry over the source's mode (say
+                    // read-only), while everything else in the folder gets the umask's.
+                    try (InputStream in = Files.newInputStream(src)) {
+                        Files.copy(in, tmp.resolve(f));
+                    }
                     if (!f.equals("tokenizer.json")) {
                         extra.add(f);
                     }
@@ -146,6 +255,9 @@ public final class OmniGenExporter {
             try (Stream<Path> s = Files.list(tmp)) {
                 for (Path p : s.sorted().toList()) {
                     String name = p.getFileName().toString();
+                    if (name.equals(StagingFolder.LOCK_FILE)) {
+                        continue;
+                    }
                     String sha = knownSha.containsKey(name) ? knownSha.get(name) : sha256(p);
                     files.add(new ManifestModel.FileEntry(name, Files.size(p), sha,
                             io.omnigen4j.export.manifest.SampledDigest.of(p)));
@@ -163,6 +275,7 @@ public final class OmniGenExporter {
             if (Files.exists(out)) {
                 deleteTree(out);
             }
+            staging.close(); // lock file gone before the rename: the model folder holds only what the manifest lists
             try {
                 Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
@@ -173,10 +286,17 @@ public final class OmniGenExporter {
             return manifest;
         } finally {
             if (!done) {
-                deleteTree(tmp);
+                try {
+                    staging.close();
+                } finally {
+                    deleteTree(tmp);
+                }
             }
         }
     }
+
+    /** Purpose word in the staging folder's name: {@code .<out>.export-<pid>-<hex>}. */
+    static final String STAGING_PURPOSE = "export";
 
     /** The manifest's record of a quantized format; null for float32. */
     static ManifestModel.Quantization quantization(WeightFormat f) {

@@ -5,6 +5,7 @@ import io.omnigen4j.export.OmniGenExporter;
 import io.omnigen4j.export.generate.CheckpointSpec;
 import io.omnigen4j.export.generate.RandomCheckpointGenerator;
 import io.omnigen4j.export.manifest.ManifestModel;
+import io.omnigen4j.export.staging.StagingFolder;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,8 +31,9 @@ import java.util.stream.Stream;
  * a program gets its folder with {@code OmniGen.load(DemoModel.ensure())}.
  *
  * <p>It is created once in the user's cache folder ({@link #cacheRoot()}/{@value #FOLDER}). Creation happens in a
- * private temporary folder beside it that is renamed into place, so concurrent first runs (threads or processes)
- * never see a half-written model: one rename wins, the others use the winner's folder. A folder counts as complete
+ * hidden staging folder beside it (normal permissions; removed by a later creation if the process was killed) whose
+ * model is renamed into place, so concurrent first runs (threads or processes) never see a half-written model: one
+ * rename wins, the others use the winner's folder. A folder counts as complete
  * when its {@code manifest.json} was written by this exporter version's format and graphs revision and every file
  * it lists is there with the listed size; anything else in its place is replaced.
  */
@@ -140,7 +142,10 @@ public final class DemoModel {
             return target;
         }
         Files.createDirectories(cacheRoot);
-        Path work = Files.createTempDirectory(target.getParent(), "." + FOLDER + ".creating-");
+        // Normal permissions (umask), locked while in use; what a killed creation left is removed first.
+        StagingFolder.removeStale(target.getParent(), "creating", log);
+        StagingFolder staging = StagingFolder.create(target, "creating");
+        Path work = staging.path();
         try {
             log.accept("Creating the demo model (once; about 36 MB, a few seconds) in " + target);
             Path checkpoint = RandomCheckpointGenerator.generate(SPEC, SEED, work.resolve("checkpoint"));
@@ -165,7 +170,11 @@ public final class DemoModel {
             }
             return target;
         } finally {
-            deleteTree(work);
+            try {
+                staging.close();
+            } finally {
+                deleteTree(work);
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package io.omnigen4j.export.graphs;
 
 import io.omnigen4j.export.onnx.OnnxType;
 import io.omnigen4j.export.onnx.TensorData;
+import io.omnigen4j.export.safetensors.NonFiniteValueException;
 import io.omnigen4j.export.safetensors.SafetensorsFile;
 import io.omnigen4j.export.safetensors.TensorInfo;
 import io.omnigen4j.export.safetensors.TensorStore;
@@ -14,7 +15,8 @@ import java.util.Arrays;
 /**
  * A checkpoint tensor as initializer content, read from the memory-mapped file only when the exporter writes it
  * and streamed in chunks (bounded heap for a 15 GB checkpoint). Optionally transposed (2-D [out,in] linear
- * weights become [in,out] for MatMul) or reshaped. Always emitted as float32 now; the {@code type} parameter is the
+ * weights become [in,out] for MatMul) or reshaped. Every value is checked for NaN/Inf as it is converted
+ * ({@link NonFiniteValueException}, naming the tensor and the first bad element). Always emitted as float32 now; the {@code type} parameter is the
  * hook for fp16/bf16 export.
  */
 public final class CheckpointTensor implements TensorData {
@@ -107,8 +109,17 @@ public final class CheckpointTensor implements TensorData {
             int len = (int) Math.min(CHUNK_ELEMENTS, n - start);
             ByteBuffer src = file.slice(info.name(), start * es, (long) len * es);
             ByteBuffer out = ByteBuffer.allocate(len * 4).order(ByteOrder.LITTLE_ENDIAN);
+            // NaN/Inf checked in the pass that converts: no second read of the checkpoint.
+            boolean finite = true;
             for (int i = 0; i < len; i++) {
-                out.putFloat(SafetensorsFile.floatAt(info.dtype(), src, i));
+                float v = SafetensorsFile.floatAt(info.dtype(), src, i);
+                finite &= Float.isFinite(v);
+                out.putFloat(v);
+            }
+            if (!finite) {
+                int bad = NonFiniteValueException.firstNonFinite(info.dtype(), src, len);
+                throw NonFiniteValueException.of(file, info.name(), start + bad,
+                        SafetensorsFile.floatAt(info.dtype(), src, bad));
             }
             out.flip();
             sink.accept(out);
@@ -124,13 +135,22 @@ public final class CheckpointTensor implements TensorData {
         ByteBuffer src = file.slice(info.name(), (long) rowStart * cols * es, (long) rows * cols * es);
         int tile = Math.max(1, Math.min(cols, CHUNK_ELEMENTS / Math.max(1, rows)));
         float[] buf = new float[tile * rows];
+        boolean finite = true;
         for (int c0 = 0; c0 < cols; c0 += tile) {
             int tc = Math.min(tile, cols - c0);
             for (int r = 0; r < rows; r++) {
                 int base = r * cols + c0;
                 for (int k = 0; k < tc; k++) {
-                    buf[k * rows + r] = SafetensorsFile.floatAt(info.dtype(), src, base + k);
+                    float v = SafetensorsFile.floatAt(info.dtype(), src, base + k);
+                    finite &= Float.isFinite(v);
+                    buf[k * rows + r] = v;
                 }
+            }
+            if (!finite) {
+                // Tiles run column-wise: look again in stored order for the first bad element.
+                int bad = NonFiniteValueException.firstNonFinite(info.dtype(), src, rows * cols);
+                throw NonFiniteValueException.of(file, info.name(), (long) rowStart * cols + bad,
+                        SafetensorsFile.floatAt(info.dtype(), src, bad));
             }
             ByteBuffer out = ByteBuffer.allocate(tc * rows * 4).order(ByteOrder.LITTLE_ENDIAN);
             out.asFloatBuffer().put(buf, 0, tc * rows);

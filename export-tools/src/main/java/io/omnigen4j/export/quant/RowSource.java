@@ -1,6 +1,7 @@
 package io.omnigen4j.export.quant;
 
 import io.omnigen4j.export.safetensors.DType;
+import io.omnigen4j.export.safetensors.NonFiniteValueException;
 import io.omnigen4j.export.safetensors.SafetensorsFile;
 import io.omnigen4j.export.safetensors.TensorInfo;
 import io.omnigen4j.export.safetensors.TensorStore;
@@ -40,7 +41,7 @@ public interface RowSource {
 
     /**
      * Rows {@code [start, start + count)} of the 2-D checkpoint tensor {@code name} (F32, F16 or BF16, widened
-     * exactly), memory-mapped a slice at a time.
+     * exactly), memory-mapped a slice at a time; a NaN or infinite value is a {@link NonFiniteValueException}.
      */
     static RowSource checkpoint(TensorStore file, String name, int start, int count) throws IOException {
         TensorInfo info = file.info(name);
@@ -73,6 +74,15 @@ public interface RowSource {
                     for (int i = 0; i < len; i++) {
                         dst[i] = SafetensorsFile.floatAt(dtype, b, i);
                     }
+                }
+                // NaN/Inf checked on the rows just read, before they are quantized (no second pass).
+                boolean finite = true;
+                for (int i = 0; i < len; i++) {
+                    finite &= Float.isFinite(dst[i]);
+                }
+                if (!finite) {
+                    int bad = NonFiniteValueException.firstNonFinite(dtype, b, len);
+                    throw NonFiniteValueException.of(file, name, (long) (start + first) * cols + bad, dst[bad]);
                 }
             }
         };

@@ -29,7 +29,8 @@ import java.util.Set;
  * <p>Only the header is read on {@link #open}; each tensor's bytes are mapped when asked for, so a 15 GB
  * checkpoint costs no heap. Files over 2 GB are fine (each tensor is mapped on its own; a single tensor must
  * stay under 2 GB, which every OmniGen tensor does). The header is validated completely on open: size limit,
- * JSON syntax, dtype names, offsets inside the data section, no overlaps, and dtype × shape = byte length.
+ * JSON syntax, dtype names, offsets inside the data section, dtype × shape = byte length, and the tensors' byte
+ * ranges tile the data section exactly (no overlaps, no gaps, no trailing bytes: the format's "no holes" rule).
  *
  * <p>Thread-safe for reads after open. Close releases the file channel; buffers already handed out stay valid
  * until garbage-collected (the JDK offers no safe unmap).
@@ -193,11 +194,29 @@ public final class SafetensorsFile implements TensorStore {
         for (TensorInfo b : sorted) {
             if (reach != null && b.begin() < reach.end()) {
                 throw new SafetensorsException(path + ": tensors '" + reach.name() + "' and '" + b.name()
-                        + "' overlap in the data section");
+                        + "' overlap in the data section (bytes [" + reach.begin() + ", " + reach.end() + ") and ["
+                        + b.begin() + ", " + b.end() + ")); the file is corrupt or was not written by a safetensors"
+                        + " writer");
+            }
+            // The format leaves no holes: bytes that belong to no tensor could hide other content (a polyglot
+            // file) and are a sign of a damaged or spliced file.
+            long expectedBegin = reach == null ? 0 : reach.end();
+            if (b.begin() > expectedBegin) {
+                throw new SafetensorsException(path + ": bytes [" + expectedBegin + ", " + b.begin()
+                        + ") of the data section belong to no tensor ("
+                        + (reach == null ? "before the first tensor '" : "between '" + reach.name() + "' and '")
+                        + b.name() + "'); safetensors data must be contiguous, so the file is corrupt");
             }
             if (reach == null || b.end() > reach.end()) {
                 reach = b;
             }
+        }
+        long used = reach == null ? 0 : reach.end();
+        if (used != dataLen) {
+            throw new SafetensorsException(path + ": " + (dataLen - used) + " trailing byte(s) after the data of the"
+                    + " last tensor" + (reach == null ? "" : " '" + reach.name() + "'") + " (its data ends at byte "
+                    + used + " of a " + dataLen + "-byte data section); the file was appended to or is not"
+                    + " one safetensors file");
         }
         return Collections.unmodifiableMap(out);
     }
