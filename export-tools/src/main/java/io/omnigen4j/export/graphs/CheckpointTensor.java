@@ -2,6 +2,7 @@ package io.omnigen4j.export.graphs;
 
 import io.omnigen4j.export.onnx.OnnxType;
 import io.omnigen4j.export.onnx.TensorData;
+import io.omnigen4j.export.safetensors.DType;
 import io.omnigen4j.export.safetensors.NonFiniteValueException;
 import io.omnigen4j.export.safetensors.SafetensorsFile;
 import io.omnigen4j.export.safetensors.TensorInfo;
@@ -105,23 +106,28 @@ public final class CheckpointTensor implements TensorData {
     private void writeStraight(ByteSink sink) throws IOException {
         long n = info.elementCount();
         int es = info.dtype().byteSize();
+        float[] values = null;
         for (long start = 0; start < n; start += CHUNK_ELEMENTS) {
             int len = (int) Math.min(CHUNK_ELEMENTS, n - start);
             ByteBuffer src = file.slice(info.name(), start * es, (long) len * es);
-            ByteBuffer out = ByteBuffer.allocate(len * 4).order(ByteOrder.LITTLE_ENDIAN);
-            // NaN/Inf checked in the pass that converts: no second read of the checkpoint.
-            boolean finite = true;
-            for (int i = 0; i < len; i++) {
-                float v = SafetensorsFile.floatAt(info.dtype(), src, i);
-                finite &= Float.isFinite(v);
-                out.putFloat(v);
+            if (values == null || values.length < len) {
+                values = new float[len];
             }
-            if (!finite) {
+            if (info.dtype() == DType.F32) {
+                src.asFloatBuffer().get(values, 0, len);
+            } else {
+                for (int i = 0; i < len; i++) {
+                    values[i] = SafetensorsFile.floatAt(info.dtype(), src, i);
+                }
+            }
+            // NaN/Inf checked on the converted chunk while it is in cache: no second read of the checkpoint.
+            if (NonFiniteValueException.exponentFlags(values, len) < 0) {
                 int bad = NonFiniteValueException.firstNonFinite(info.dtype(), src, len);
                 throw NonFiniteValueException.of(file, info.name(), start + bad,
                         SafetensorsFile.floatAt(info.dtype(), src, bad));
             }
-            out.flip();
+            ByteBuffer out = ByteBuffer.allocate(len * 4).order(ByteOrder.LITTLE_ENDIAN);
+            out.asFloatBuffer().put(values, 0, len);
             sink.accept(out);
         }
     }
@@ -135,18 +141,16 @@ public final class CheckpointTensor implements TensorData {
         ByteBuffer src = file.slice(info.name(), (long) rowStart * cols * es, (long) rows * cols * es);
         int tile = Math.max(1, Math.min(cols, CHUNK_ELEMENTS / Math.max(1, rows)));
         float[] buf = new float[tile * rows];
-        boolean finite = true;
         for (int c0 = 0; c0 < cols; c0 += tile) {
             int tc = Math.min(tile, cols - c0);
             for (int r = 0; r < rows; r++) {
                 int base = r * cols + c0;
                 for (int k = 0; k < tc; k++) {
-                    float v = SafetensorsFile.floatAt(info.dtype(), src, base + k);
-                    finite &= Float.isFinite(v);
-                    buf[k * rows + r] = v;
+                    buf[k * rows + r] = SafetensorsFile.floatAt(info.dtype(), src, base + k);
                 }
             }
-            if (!finite) {
+            // NaN/Inf checked on the tile while it is in cache: no second read of the checkpoint.
+            if (NonFiniteValueException.exponentFlags(buf, tc * rows) < 0) {
                 // Tiles run column-wise: look again in stored order for the first bad element.
                 int bad = NonFiniteValueException.firstNonFinite(info.dtype(), src, rows * cols);
                 throw NonFiniteValueException.of(file, info.name(), (long) rowStart * cols + bad,

@@ -76,11 +76,7 @@ public interface RowSource {
                     }
                 }
                 // NaN/Inf checked on the rows just read, before they are quantized (no second pass).
-                boolean finite = true;
-                for (int i = 0; i < len; i++) {
-                    finite &= Float.isFinite(dst[i]);
-                }
-                if (!finite) {
+                if (NonFiniteValueException.exponentFlags(dst, len) < 0) {
                     int bad = NonFiniteValueException.firstNonFinite(dtype, b, len);
                     throw NonFiniteValueException.of(file, name, (long) (start + first) * cols + bad, dst[bad]);
                 }

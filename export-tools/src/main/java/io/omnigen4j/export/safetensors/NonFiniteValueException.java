@@ -44,6 +44,23 @@ public final class NonFiniteValueException extends SafetensorsException {
     }
 
     /**
+     * An int whose sign bit is set exactly when one of {@code values[0, count)} is NaN or infinite (all exponent bits
+     * set). Integer OR over the bits in one tight loop, which the JIT vectorises: run it on a chunk just converted,
+     * while it is in cache, instead of testing every value inside the conversion loop.
+     *
+     * @param values the values
+     * @param count  how many, from index 0
+     * @return negative when a value is NaN or ±Infinity, ≥ 0 otherwise
+     */
+    public static int exponentFlags(float[] values, int count) {
+        int flags = 0;
+        for (int i = 0; i < count; i++) {
+            flags |= (Float.floatToRawIntBits(values[i]) & 0x7F800000) + 0x00800000;
+        }
+        return flags;
+    }
+
+    /**
      * Index of the first non-finite value among elements {@code [0, count)} of a little-endian F32, F16 or BF16
      * buffer (used on the error path to find the first bad element in stored order).
      *
