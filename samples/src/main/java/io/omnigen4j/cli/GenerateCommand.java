@@ -11,11 +11,17 @@ import io.omnigen4j.sdk.OmniGenException;
 import io.omnigen4j.sdk.Provenance;
 import io.omnigen4j.sdk.image.ImageCodec;
 import io.omnigen4j.sdk.image.ImageDecodeException;
+import io.omnigen4j.sdk.image.ImageSize;
+import io.omnigen4j.sdk.image.InputImagePreprocessor;
 import io.omnigen4j.sdk.image.InputImageException;
 import io.omnigen4j.sdk.image.RgbImage;
 import io.omnigen4j.sdk.model.ModelFolder;
+import io.omnigen4j.sdk.model.ModelFolderException;
+import io.omnigen4j.sdk.model.ModelLimits;
 import io.omnigen4j.sdk.prompt.ImageTagParser;
+import io.omnigen4j.sdk.prompt.PromptEncoder;
 import io.omnigen4j.sdk.prompt.PromptException;
+import io.omnigen4j.sdk.prompt.PromptTokenizer;
 import io.omnigen4j.sdk.runtime.ExecutionProvider;
 import io.omnigen4j.sdk.runtime.RuntimeOptions;
 import io.omnigen4j.sdk.sampling.NoiseKind;
@@ -31,6 +37,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -184,7 +191,7 @@ final class GenerateCommand implements Callable<Integer>, OmniGenCli.Verbose {
         boolean demo = model == null;
         GenerationRequest request = request(inputs, demo);
 
-        Path modelDir;
+        Path modelDir = null;
         if (demo) {
             stdout.println("No --model given: using the demo model. Its weights are random, so the picture is"
                     + " noise-like; it shows the pipeline working, not what OmniGen draws.");
@@ -201,9 +208,12 @@ final class GenerateCommand implements Callable<Integer>, OmniGenCli.Verbose {
                 throw CliException.runtime("cannot create the demo model in " + DemoModel.cacheRoot() + ": "
                         + e.getMessage() + "; set " + DemoModel.CACHE_ENV + " to a writable folder", e);
             }
-        } else {
-            modelDir = ModelFolder.open(model).path(); // ModelFolderException: exit 2, message says how to fix
         }
+        // ModelFolderException: exit 2, message says how to fix. The manifest gives the model's limits, checked
+        // here so that a size or prompt the model cannot take fails now rather than after loading the graphs.
+        ModelFolder folder = ModelFolder.open(demo ? modelDir : model);
+        modelDir = folder.path();
+        checkModelLimits(folder, request, inputs);
 
         try (OmniGen omnigen = OmniGen.load(modelDir, runtime)) {
             String checksum = omnigen.folder().manifestChecksum();
@@ -246,7 +256,7 @@ final class GenerateCommand implements Callable<Integer>, OmniGenCli.Verbose {
         } catch (InvalidRequestException | InputImageException e) {
             // Limits that depend on the model: size over its position table, prompt over its length budget, an
             // input image it cannot use.
-            throw CliException.usage(e.getMessage(), e);
+            throw CliException.usage(cliWording(e.getMessage()), e);
         } finally {
             bar.finish();
             finished.countDown();
@@ -268,16 +278,151 @@ final class GenerateCommand implements Callable<Integer>, OmniGenCli.Verbose {
         };
     }
 
+    /**
+     * Checks that {@code --out} can be written, before anything slow runs: a PNG name, not a folder, not a read-only
+     * file, and a folder that exists (or can be created) in which a file can be created. The image itself is still
+     * written to a temporary file and moved into place at the end.
+     */
     private Path checkOut() throws CliException {
         String name = out.getFileName() == null ? "" : out.getFileName().toString();
         if (!name.toLowerCase(Locale.ROOT).endsWith(".png")) {
             throw CliException.usage("--out must name a .png file (the image is written as PNG), got '" + out + "'");
         }
-        if (Files.isDirectory(out)) {
-            throw CliException.usage("--out " + out + " is a folder; give a file name such as " + out.resolve(
-                    "image.png"));
+        Path abs = out.toAbsolutePath().normalize();
+        if (Files.isDirectory(abs)) {
+            throw CliException.usage("cannot write --out " + out + ": it is a folder; give a file name such as "
+                    + out.resolve("image.png"));
+        }
+        if (Files.exists(abs)) {
+            if (!Files.isRegularFile(abs)) {
+                throw CliException.usage("cannot write --out " + out + ": it exists and is not a regular file;"
+                        + " choose another file name");
+            }
+            if (readOnly(abs)) {
+                throw CliException.usage("cannot write --out " + out + ": the file exists and is read-only; choose"
+                        + " another --out, or make the file writable to replace it");
+            }
+        }
+        Path existing = abs.getParent();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null || !Files.isDirectory(existing)) {
+            throw CliException.usage("cannot write --out " + out + ": " + existing + " is a file, not a folder;"
+                    + " choose an --out in a folder");
+        }
+        // Permission bits are not the whole story (read-only mounts, ACLs, full disks): create and delete a file.
+        try {
+            Files.delete(Files.createTempFile(existing, ".omnigen-write-check-", ".tmp"));
+        } catch (IOException | SecurityException e) {
+            String where = existing.equals(abs.getParent()) ? "the folder " + existing + " is not writable"
+                    : "its folder cannot be created: " + existing + " is not writable";
+            throw CliException.usage("cannot write --out " + out + ": " + where + " (" + ioReason(e)
+                    + "); choose a writable folder for --out", e);
         }
         return out;
+    }
+
+    /** Read-only for the user (isWritable) or by its mode: root may write a 0444 file, but its owner meant no. */
+    private static boolean readOnly(Path file) {
+        if (!Files.isWritable(file)) {
+            return true;
+        }
+        try {
+            return !Files.getPosixFilePermissions(file).contains(PosixFilePermission.OWNER_WRITE);
+        } catch (UnsupportedOperationException | IOException e) {
+            return false; // not a POSIX file system: isWritable has the answer
+        }
+    }
+
+    private static String ioReason(Exception e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f) {
+            return f.getReason() != null ? f.getReason() : "no file can be created there";
+        }
+        return e.getMessage() == null ? "no file can be created there" : e.getMessage();
+    }
+
+    /**
+     * The model-dependent limits, from the manifest and the tokenizer only (no graph is loaded): the output size
+     * (position table, sequence), each input image after scaling, and the prompt rows' token budget, as generation
+     * checks them.
+     */
+    private void checkModelLimits(ModelFolder folder, GenerationRequest request, List<RgbImage> inputs)
+            throws CliException, ModelFolderException {
+        ModelLimits limits = ModelLimits.of(folder.manifest());
+        InputImagePreprocessor pre = new InputImagePreprocessor(request.maxInputImageSize());
+        int unit = limits.patchPixels();
+        int[] counts = new int[inputs.size()];
+        ImageSize first = null;
+        for (int i = 0; i < inputs.size(); i++) {
+            String label = "--image " + images.get(i);
+            ImageSize s;
+            try {
+                s = pre.preprocessedSize(inputs.get(i).size(), label);
+            } catch (InputImageException e) {
+                throw CliException.usage(cliWording(e.getMessage()), e);
+            }
+            if (s.width() > limits.maxSidePixels() || s.height() > limits.maxSidePixels()) {
+                throw CliException.usage(label + " is " + s + " px after scaling to --max-input-size "
+                        + request.maxInputImageSize() + "; the model accepts at most " + limits.maxSidePixels()
+                        + " px per side; lower --max-input-size to at most " + limits.maxSidePixels());
+            }
+            counts[i] = (s.width() / unit) * (s.height() / unit);
+            first = first == null ? s : first;
+        }
+        int width = request.width();
+        int height = request.height();
+        if (request.useInputImageSizeAsOutput() && first != null) {
+            width = first.width();
+            height = first.height();
+        }
+        String problem = limits.outputSizeProblem(width, height);
+        if (problem != null) {
+            throw CliException.usage(request.useInputImageSizeAsOutput()
+                    ? "--input-size-as-output: " + problem + "; the output takes the input image's size after"
+                            + " scaling: lower --max-input-size, or give --size instead"
+                    : "--size: " + problem + "; choose a smaller --size");
+        }
+        checkTokenBudget(folder, request, counts, (int) limits.promptBudget(width, height));
+    }
+
+    /** The prompt rows against the token budget, tokenized as generation does; skipped if the tokenizer won't load. */
+    private void checkTokenBudget(ModelFolder folder, GenerationRequest request, int[] counts, int budget)
+            throws CliException {
+        PromptTokenizer tokenizer;
+        try {
+            tokenizer = PromptTokenizer.open(folder.tokenizerFile());
+        } catch (IOException | RuntimeException e) {
+            return; // loading the model reports it, with the same message as every other program
+        }
+        String hint = " (the budget depends on the output size: a smaller --size leaves more)";
+        try (tokenizer) {
+            PromptEncoder encoder = new PromptEncoder(tokenizer, budget);
+            try {
+                encoder.encode(prompt, counts);
+            } catch (PromptException e) {
+                throw CliException.usage("--prompt: " + cliWording(e.getMessage())
+                        + (counts.length > 0 ? ", lower --max-input-size" : "") + hint, e);
+            }
+            try {
+                encoder.encodeNegative(request.negativePrompt());
+            } catch (PromptException e) {
+                throw CliException.usage("--negative-prompt: " + cliWording(e.getMessage())
+                        .replace("the prompt needs", "the negative prompt needs")
+                        .replace("shorten the prompt or use smaller input images", "give a shorter --negative-prompt")
+                        + hint, e);
+            }
+            if (request.usesImageGuidance()) {
+                try {
+                    encoder.encodeImageGuidance(counts, request.negativePrompt());
+                } catch (PromptException e) {
+                    throw CliException.usage("--image: " + cliWording(e.getMessage()) + hint, e);
+                }
+            }
+        }
     }
 
     private RuntimeOptions runtimeOptions() throws CliException {
@@ -297,7 +442,7 @@ final class GenerateCommand implements Callable<Integer>, OmniGenCli.Verbose {
                     .cpuArena(choice("--cpu-arena", cpuArena, RuntimeOptions.CpuArena.class))
                     .build();
         } catch (IllegalArgumentException e) {
-            throw CliException.usage(e.getMessage().replace("vaeTileSize", "--vae-tile-size"), e);
+            throw CliException.usage(cliWording(e.getMessage()), e);
         }
     }
 
@@ -360,6 +505,10 @@ final class GenerateCommand implements Callable<Integer>, OmniGenCli.Verbose {
             if (size != null) {
                 throw CliException.usage("give either --size or --input-size-as-output, not both");
             }
+            if (inputs.size() != 1) {
+                throw CliException.usage("--input-size-as-output needs exactly one --image, got " + inputs.size()
+                        + "; give the output size with --size WxH instead");
+            }
             b.useInputImageSizeAsOutput(true);
         } else if (size != null) {
             b.size(size.width(), size.height());
@@ -394,7 +543,7 @@ final class GenerateCommand implements Callable<Integer>, OmniGenCli.Verbose {
         try {
             return b.build();
         } catch (IllegalArgumentException e) {
-            throw CliException.usage(optionName(e.getMessage()), e);
+            throw CliException.usage(cliWording(e.getMessage()), e);
         }
     }
 
@@ -406,26 +555,38 @@ final class GenerateCommand implements Callable<Integer>, OmniGenCli.Verbose {
         };
     }
 
-    /** Names the CLI option in the builder's messages ("width must be …" → "--size: width must be …"). */
-    private static String optionName(String message) {
+    /** Setting names that open the SDK's messages ("steps must be …"), and the options that set them. */
+    private static final String[][] LEADING_NAMES = {
+            {"width ", "--size: width "}, {"height ", "--size: height "}, {"steps ", "--steps "},
+            {"guidanceScale ", "--guidance "}, {"imageGuidanceScale ", "--image-guidance "},
+            {"maxInputImageSize ", "--max-input-size "}, {"prompt 1 ", "--prompt "},
+            {"negativePrompt ", "--negative-prompt "}};
+
+    /** SDK wording (builder settings and calls) anywhere in a message, and its CLI equivalent; applied in order. */
+    private static final String[][] API_WORDS = {
+            {"Lower the max input image size (maxInputImageSize, now ", "Lower --max-input-size (now "},
+            {"lower maxInputImageSize, or set a size and turn off useInputImageSizeAsOutput",
+                    "lower --max-input-size, or give --size instead of --input-size-as-output"},
+            {"with max input image size ", "with --max-input-size "},
+            {"maxInputImageSize", "--max-input-size"}, {"useInputImageSizeAsOutput", "--input-size-as-output"},
+            {"size(width, height)", "--size WxH"}, {"imageGuidanceScale", "--image-guidance"},
+            {"guidanceScale", "--guidance"}, {"negativePrompt", "--negative-prompt"},
+            {"vaeTileSize", "--vae-tile-size"}, {"prompt 1 image ", "input image "}};
+
+    /**
+     * The SDK's messages in the CLI's words: option names instead of builder settings ("guidanceScale must be …"
+     * → "--guidance must be …"), so no error names a Java method or field the user never sees.
+     */
+    static String cliWording(String message) {
         String m = message == null ? "" : message;
-        if (m.startsWith("width") || m.startsWith("height")) {
-            return "--size: " + m;
+        for (String[] lead : LEADING_NAMES) {
+            if (m.startsWith(lead[0])) {
+                m = lead[1] + m.substring(lead[0].length());
+                break;
+            }
         }
-        if (m.startsWith("steps")) {
-            return "--steps: " + m;
-        }
-        if (m.startsWith("guidanceScale")) {
-            return "--guidance: " + m;
-        }
-        if (m.startsWith("imageGuidanceScale")) {
-            return "--image-guidance: " + m;
-        }
-        if (m.startsWith("maxInputImageSize")) {
-            return "--max-input-size: " + m;
-        }
-        if (m.startsWith("useInputImageSizeAsOutput")) {
-            return "--input-size-as-output: " + m;
+        for (String[] w : API_WORDS) {
+            m = m.replace(w[0], w[1]);
         }
         return m;
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.omnigen4j.export.demo.DemoModel;
 import io.omnigen4j.sdk.model.ModelFolder;
 import io.omnigen4j.sdk.model.ModelFolderException;
+import io.omnigen4j.sdk.model.ModelLimits;
 import io.omnigen4j.sdk.model.ModelManifest;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -99,9 +100,18 @@ final class InfoCommand implements Callable<Integer>, OmniGenCli.Verbose {
                 + " block, scaling " + m.vae().scalingFactor()
                 + (m.vae().shiftFactor() == null ? "" : ", shift " + m.vae().shiftFactor())
                 + ", downscale " + c.vaeDownscale() + "x");
-        int px = c.posEmbedMaxSize() * c.patchSize() * c.vaeDownscale();
-        row(out, "Largest output", px + "x" + px + " px (position table " + c.posEmbedMaxSize() + "x"
-                + c.posEmbedMaxSize() + ", patch " + c.patchSize() + ")");
+        // The same computation generate checks requests with (before loading), so both state the same limits.
+        ModelLimits limits = ModelLimits.of(m);
+        int square = limits.largestSquare();
+        int unit = limits.patchPixels();
+        row(out, "Largest output", square + "x" + square + " px; a side at most " + limits.maxSidePixels()
+                + " px (position table " + c.posEmbedMaxSize() + "x" + c.posEmbedMaxSize() + " patches of " + unit
+                + " px)");
+        row(out, "Sequence", limits.sequencePositions() + " positions for the prompt (text and input-image tokens),"
+                + " the time step and the output (W*H/" + unit * unit + " tokens); at " + square + "x" + square
+                + " the prompt gets " + limits.promptBudget(square, square) + " tokens");
+        row(out, "Input images", "a side at most " + limits.maxSidePixels() + " px after scaling to"
+                + " --max-input-size; each takes W*H/" + unit * unit + " prompt tokens");
         Map<String, Long> sizes = m.files() == null ? Map.of() : m.files().stream()
                 .collect(Collectors.toMap(ModelManifest.FileEntry::path, ModelManifest.FileEntry::bytes, (a, b) -> a));
         boolean first = true;

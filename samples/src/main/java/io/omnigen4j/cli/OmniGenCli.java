@@ -8,7 +8,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -62,10 +67,111 @@ public final class OmniGenCli implements Callable<Integer> {
     private static int onParameterException(CommandLine.ParameterException ex, String[] args) {
         CommandLine cl = ex.getCommandLine();
         PrintWriter err = cl.getErr();
-        err.println("error: " + oneLine(ex.getMessage()) + " (see '" + cl.getCommandSpec().qualifiedName()
-                + " --help')");
+        String message = oneLine(ex.getMessage()).replace("' is not an int", "' is not a whole number")
+                .replace("' is not a float", "' is not a number").replace("' is not a long", "' is not a whole number");
+        if (ex instanceof CommandLine.UnmatchedArgumentException u) {
+            message = unmatched(u, message);
+        } else if (ex instanceof CommandLine.MissingParameterException) {
+            message += misspelled(cl.getCommandSpec(), args);
+        }
+        err.println("error: " + message + " (see '" + cl.getCommandSpec().qualifiedName() + " --help')");
         err.flush();
         return CliException.USAGE;
+    }
+
+    /**
+     * An unknown option or command, with picocli's "did you mean" in our one-line style: the closest names by edit
+     * distance, else picocli's own suggestions (names sharing the first letters).
+     */
+    static String unmatched(CommandLine.UnmatchedArgumentException u, String message) {
+        List<String> unmatched = u.getUnmatched();
+        if (unmatched == null || unmatched.isEmpty()) {
+            return message;
+        }
+        String arg = unmatched.get(0);
+        CommandLine.Model.CommandSpec spec = u.getCommandLine().getCommandSpec();
+        boolean option = arg.startsWith("-");
+        String name = option && arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+        List<String> candidates = new ArrayList<>();
+        if (option) {
+            for (CommandLine.Model.OptionSpec o : spec.options()) {
+                if (!o.hidden()) {
+                    candidates.addAll(Arrays.asList(o.names()));
+                }
+            }
+        } else {
+            spec.subcommands().forEach((n, sub) -> {
+                if (!sub.getCommandSpec().usageMessage().hidden()) {
+                    candidates.add(n);
+                }
+            });
+        }
+        List<String> suggestions = closest(name, candidates);
+        if (suggestions.isEmpty()) {
+            suggestions = u.getSuggestions().stream().filter(candidates::contains).limit(3).toList();
+        }
+        String text = !option && !spec.subcommands().isEmpty() && message.startsWith("Unmatched argument")
+                ? "unknown command '" + arg + "'" : message;
+        return suggestions.isEmpty() ? text : text + "; did you mean " + String.join(" or ", suggestions) + "?";
+    }
+
+    /**
+     * picocli reports a missing required option before an unknown one, so "--chekpoint" yields "missing
+     * --checkpoint": name the unknown long options given and what they are probably meant to be.
+     */
+    private static String misspelled(CommandLine.Model.CommandSpec spec, String[] args) {
+        List<String> names = new ArrayList<>();
+        for (CommandLine.Model.OptionSpec o : spec.options()) {
+            names.addAll(Arrays.asList(o.names()));
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String arg : args) {
+            String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+            if (name.startsWith("--") && !names.contains(name)) {
+                List<String> close = closest(name, names);
+                if (!close.isEmpty()) {
+                    sb.append("; unknown option '").append(name).append("': did you mean ")
+                            .append(String.join(" or ", close)).append('?');
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Names within a small edit distance of {@code typed} (about one typo per four letters), nearest first. */
+    static List<String> closest(String typed, List<String> names) {
+        String t = typed.toLowerCase(Locale.ROOT);
+        int allowed = Math.max(1, Math.min(3, t.replaceFirst("^-+", "").length() / 4));
+        Map<String, Integer> distance = new LinkedHashMap<>();
+        for (String n : names) {
+            int d = editDistance(t, n.toLowerCase(Locale.ROOT));
+            if (d <= allowed && !distance.containsKey(n)) {
+                distance.put(n, d);
+            }
+        }
+        return distance.entrySet().stream().sorted(Map.Entry.comparingByValue()).limit(3).map(Map.Entry::getKey)
+                .toList();
+    }
+
+    /** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours cost 1. */
+    static int editDistance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j <= b.length(); j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
     }
 
     private static int onExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
@@ -81,6 +187,12 @@ public final class OmniGenCli implements Callable<Integer> {
         } else if (ex instanceof ModelFolderException) {
             code = CliException.USAGE;
             message = ex.getMessage();
+            // Name the option the folder came from (the SDK's message names the folder, not how it was given).
+            CommandLine.ParseResult given = cl.getParseResult();
+            if (given != null && given.hasMatchedOption("--model") && message != null
+                    && !message.contains("--model")) {
+                message = "--model: " + message;
+            }
         } else if (ex instanceof OmniGenException) {
             code = CliException.RUNTIME;
             message = ex.getMessage();

@@ -10,6 +10,7 @@ import io.omnigen4j.sdk.batch.CosSin;
 import io.omnigen4j.sdk.image.InputImagePreprocessor;
 import io.omnigen4j.sdk.image.PreprocessedImage;
 import io.omnigen4j.sdk.inspect.StageObserver;
+import io.omnigen4j.sdk.model.ModelLimits;
 import io.omnigen4j.sdk.model.ModelManifest;
 import io.omnigen4j.sdk.prompt.BranchInput;
 import io.omnigen4j.sdk.prompt.ImageSpan;
@@ -730,23 +731,11 @@ final class Generation {
 
     /**
      * Checks an output size against the model: the position table ({@code pos_embed_max_size} patches per side)
-     * and the sequence length ({@code max_position_embeddings} for prompt, time token and output together).
+     * and the sequence length ({@code max_position_embeddings} for prompt, time token and output together), with
+     * {@link ModelLimits}, which callers use to check before loading.
      */
     private static void checkOutputSize(int width, int height, ModelManifest m, String hint) {
-        int unit = m.omnigen().vaeDownscale() * m.omnigen().patchSize();
-        int posMax = m.omnigen().posEmbedMaxSize();
-        if (width / unit > posMax || height / unit > posMax) {
-            throw new InvalidRequestException("output " + width + "×" + height + " exceeds the model's position"
-                    + " table (" + posMax * unit + " px per side); choose a smaller size" + hint);
-        }
-        long tokens = (long) (width / unit) * (height / unit);
-        int maxPos = m.transformer().maxPositionEmbeddings();
-        if (tokens + 2 > maxPos) {
-            int side = (int) Math.floor(Math.sqrt(maxPos - 2.0)) * unit;
-            throw new InvalidRequestException("output " + width + "×" + height + " needs " + tokens + " image tokens"
-                    + " but the model's sequence holds " + maxPos + " positions for prompt, time step and output"
-                    + " together; choose a smaller size (a square output must stay well below " + side + " px)" + hint);
-        }
+        ModelLimits.of(m).checkOutputSize(width, height, hint);
     }
 
     /** Creates a float tensor owned (and counted) by this generation; close it with {@link #release}. */

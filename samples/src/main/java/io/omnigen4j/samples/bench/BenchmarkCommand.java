@@ -8,6 +8,7 @@ import io.omnigen4j.sdk.GenerationResult;
 import io.omnigen4j.sdk.OmniGen;
 import io.omnigen4j.sdk.OmniGenException;
 import io.omnigen4j.sdk.image.RgbImage;
+import io.omnigen4j.sdk.runtime.ExecutionProvider;
 import io.omnigen4j.sdk.runtime.RuntimeOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -136,6 +137,14 @@ public final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Noise seed of every run (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--provider", defaultValue = "cpu", paramLabel = "P",
+            description = "Execution provider: cpu, cuda or cuda:N (default ${DEFAULT-VALUE}; CUDA needs the jar built"
+                    + " with -Pgpu, and fails rather than falling back to the CPU). The speed probe stays on the CPU.")
+    String providerName;
+
+    /** {@link #providerName}, parsed in {@link #call()}. */
+    private ExecutionProvider provider = ExecutionProvider.CPU;
+
     /** Usable bytes where DIR lives; tests replace it to check the disk-space message. */
     ToLongFunction<Path> usableSpace = DiskEstimate::usableBytes;
 
@@ -157,7 +166,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
         try {
             bs = BenchSpec.named(specName);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            throw new CommandLine.ParameterException(spec.commandLine(), "--spec: " + e.getMessage());
         }
         boolean real = bs.realSize();
         int runs = this.runs != null ? this.runs : real ? 1 : 3;
@@ -167,11 +176,23 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 : real ? List.of(Runtime.getRuntime().availableProcessors()) : List.of(1, 2);
         List<String> kv = this.kv != null ? this.kv : real ? List.of("on") : List.of("on", "off");
         int side = size != null ? size : bs.size();
-        if (runs < 1 || warmup < 0 || steps < 1 || threads.isEmpty() || threads.stream().anyMatch(t -> t < 1)
-                || conditionCache < 0 || conditionCache > RuntimeOptions.Builder.MAX_CONDITION_CACHE_ENTRIES) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--runs and --steps must be ≥ 1, --warmup ≥ 0, --condition-cache from 0 to "
-                            + RuntimeOptions.Builder.MAX_CONDITION_CACHE_ENTRIES + ", thread counts ≥ 1");
+        // One message per option, naming the value given.
+        if (runs < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--runs must be ≥ 1, got " + runs);
+        }
+        if (steps < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--steps must be ≥ 1, got " + steps);
+        }
+        if (warmup < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--warmup must be ≥ 0, got " + warmup);
+        }
+        if (threads.isEmpty() || threads.stream().anyMatch(t -> t < 1)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads: every thread count must be"
+                    + " ≥ 1, got " + threads);
+        }
+        if (conditionCache < 0 || conditionCache > RuntimeOptions.Builder.MAX_CONDITION_CACHE_ENTRIES) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--condition-cache must be from 0 to "
+                    + RuntimeOptions.Builder.MAX_CONDITION_CACHE_ENTRIES + ", got " + conditionCache);
         }
         if (side < 16 || side % 16 != 0) {
             throw new CommandLine.ParameterException(spec.commandLine(),
@@ -181,7 +202,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
         try {
             precision = parsePrecision(precisionName);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            throw new CommandLine.ParameterException(spec.commandLine(), "--precision: " + e.getMessage());
         }
         List<ConfigResult.Case> caseList = new ArrayList<>();
         for (String c : cases) {
@@ -189,7 +210,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 case "t2i", "text-to-image" -> ConfigResult.Case.TEXT_TO_IMAGE;
                 case "edit", "editing" -> ConfigResult.Case.EDITING;
                 default -> throw new CommandLine.ParameterException(spec.commandLine(),
-                        "unknown case '" + c + "'; use t2i or edit");
+                        "--cases: unknown case '" + c + "'; use t2i or edit");
             });
         }
         List<Boolean> kvList = new ArrayList<>();
@@ -218,7 +239,12 @@ public final class BenchmarkCommand implements Callable<Integer> {
             convolution = vaeConvolution != null ? VaeGraphs.Convolution.parse(vaeConvolution)
                     : bs.realSize() ? VaeGraphs.Convolution.DIRECT : VaeGraphs.Convolution.WINOGRAD;
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            throw new CommandLine.ParameterException(spec.commandLine(), "--vae-convolution: " + e.getMessage());
+        }
+        try {
+            provider = ExecutionProvider.parse(providerName);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--provider: " + e.getMessage());
         }
         BenchFolder folder = new BenchFolder(dir);
         if (attentionHeadsPerNode != null) {
@@ -252,6 +278,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
         header.put("precision", BenchFolder.id(precision));
         header.put("vae_convolution", BenchFolder.exportedVaeConvolution(model));
         header.put("condition_cache_entries", conditionCache);
+        header.put("provider", provider.toString());
         header.put("folder", folder.root.toString());
         header.put("checkpoint_generate_s", folder.generateSeconds);
         header.put("export_s", folder.exportSeconds);
@@ -261,7 +288,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
         List<ConfigResult> results = new ArrayList<>();
         List<Map<String, Object>> loads = new ArrayList<>();
         for (int t : threadList) {
-            RuntimeOptions.Builder ro = RuntimeOptions.builder().intraOpThreads(t).conditionCacheEntries(conditionCache);
+            RuntimeOptions.Builder ro = RuntimeOptions.builder().intraOpThreads(t).conditionCacheEntries(conditionCache)
+                    .provider(provider);
             if (!noOrtCache) {
                 ro.optimizedModelDir(folder.ortCache(precision));
             }
@@ -384,6 +412,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
         header.put("runs", runs);
         header.put("kv_cache", kvCache);
         header.put("intra_op_threads", threadCount);
+        header.put("provider", provider.toString());
         header.put("condition_cache_entries", conditionCache);
         header.put("prompts", Map.of("text-to-image", T2I_PROMPT, "editing", EDIT_PROMPT));
         header.put("editing_input", "synthetic " + side + "×" + side + " RGB (gradients, disc, bar)");
@@ -415,6 +444,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
         }
         out.flush();
         RuntimeOptions ro = RuntimeOptions.builder().intraOpThreads(threadCount).conditionCacheEntries(conditionCache)
+                .provider(provider)
                 .build();
         RealSizeRun run = new RealSizeRun(header);
         run.measure(model, ro, caseList, warmup, runs, kvCache, stepCount, side, out, log);

@@ -104,7 +104,7 @@ class BenchmarkCommandTest {
         assertEquals(0, root2.path("condition_cache_entries").asInt());
         Run bad = bench("--dir", dir.toString(), "--spec", "tiny", "--quick", "--condition-cache", "-1");
         assertEquals(2, bad.exitCode());
-        assertTrue(bad.err().contains("--condition-cache from 0 to 1024"), bad.err());
+        assertTrue(bad.err().contains("--condition-cache must be from 0 to 1024, got -1"), bad.err());
         Run tooMany = bench("--dir", dir.toString(), "--spec", "tiny", "--quick", "--condition-cache", "5000");
         assertEquals(2, tooMany.exitCode(), tooMany.err());
     }
