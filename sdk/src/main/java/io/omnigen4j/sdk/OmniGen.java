@@ -99,9 +99,12 @@ public final class OmniGen implements AutoCloseable {
      * unsupported format (the message says which and how to fix it)
      * @throws io.omnigen4j.sdk.runtime.ProviderUnavailableException if the requested provider cannot start and CPU
      * fallback is off
-     * @throws OmniGenException if ONNX Runtime or the tokenizer cannot load the files
+     * @throws OmniGenException if ONNX Runtime or the tokenizer cannot load the files, or if ONNX Runtime is on the
+     * classpath twice (CPU and CUDA jars; the message names both and the exclusion to add) or not at all
      */
     public static OmniGen load(Path modelFolder, RuntimeOptions options) throws OmniGenException {
+        // Both ONNX Runtime jars on the classpath: the first silently wins; say so before its natives load.
+        io.omnigen4j.sdk.runtime.OnnxRuntimeClasspath.check();
         // The folder is untrusted input: paths, graphs and checksums are checked before anything native opens it.
         ModelFolder folder = ModelFolder.open(modelFolder, options.integrityCheck());
         PromptTokenizer tok;

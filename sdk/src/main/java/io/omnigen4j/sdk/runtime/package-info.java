@@ -3,6 +3,6 @@
  * {@link io.omnigen4j.sdk.runtime.ExecutionProvider}) and the error raised when a provider cannot start.
  *
  * <p><b>Internal</b> (may change without notice, left out of the Javadoc): {@code ModelSessions}, the loaded
- * sessions of one model.
+ * sessions of one model; {@code OnnxRuntimeClasspath}, the check that exactly one ONNX Runtime jar is present.
  */
 package io.omnigen4j.sdk.runtime;
