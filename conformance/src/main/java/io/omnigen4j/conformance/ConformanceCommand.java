@@ -1,5 +1,6 @@
 package io.omnigen4j.conformance;
 
+import io.omnigen4j.sdk.runtime.ExecutionProvider;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,6 +54,11 @@ public final class ConformanceCommand implements Callable<Integer> {
             description = "ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose. Default: ${DEFAULT-VALUE}.")
     int threads;
 
+    @Option(names = "--provider", paramLabel = "P", defaultValue = "cpu",
+            description = "Execution provider: cpu, cuda or cuda:N (CUDA needs the runner built with -Pgpu)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String provider;
+
     @Option(names = "--quiet", description = "No progress lines on stderr.")
     boolean quiet;
 
@@ -63,6 +69,7 @@ public final class ConformanceCommand implements Callable<Integer> {
         Report r;
         try {
             RunOptions o = RunOptions.of(fixtures).withPrecision(PrecisionTolerances.parse(precision)).withCases(cases).withStages(stages).withThreads(threads)
+                    .withProvider(ExecutionProvider.parse(provider))
                     .withProgress(quiet ? null : line -> System.err.printf(Locale.ROOT, "[%6.1fs] %s%n",
                             (System.nanoTime() - t0) / 1e9, line));
             r = ConformanceRunner.run(o);

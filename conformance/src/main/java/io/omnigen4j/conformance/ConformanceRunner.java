@@ -140,7 +140,8 @@ public final class ConformanceRunner {
                 try {
                     OmniGenExporter.export(ExportOptions.builder(checkpoint, exported)
                             .precision(options.precision()).build());
-                    RuntimeOptions ro = RuntimeOptions.builder().intraOpThreads(options.threads()).build();
+                    RuntimeOptions ro = RuntimeOptions.builder().intraOpThreads(options.threads())
+                            .provider(options.provider()).build();
                     omnigen = OmniGen.load(exported, ro);
                     tokenizer = PromptTokenizer.open(omnigen.folder().tokenizerFile());
                     options.progress().accept(String.format(Locale.ROOT, "exported and loaded %s in %.1f s", model,

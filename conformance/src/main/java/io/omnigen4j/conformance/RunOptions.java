@@ -1,6 +1,7 @@
 package io.omnigen4j.conformance;
 
 import io.omnigen4j.export.ExportOptions.Precision;
+import io.omnigen4j.sdk.runtime.ExecutionProvider;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -17,9 +18,10 @@ import java.util.function.Consumer;
  * @param progress  receives one line per export / case (for stderr); never null
  * @param precision the transformer weight precision the models are exported with (fp32, int8 or int4); the
  *                  transformer-dependent stages are judged with {@link PrecisionTolerances#of} that precision
+ * @param provider  where the graphs run (CPU by default; CUDA needs the onnxruntime_gpu build on the classpath)
  */
 public record RunOptions(Path fixtures, List<String> cases, List<String> stages, int threads,
-                         Consumer<String> progress, Precision precision) {
+                         Consumer<String> progress, Precision precision, ExecutionProvider provider) {
 
     public RunOptions {
         Objects.requireNonNull(fixtures, "fixtures");
@@ -31,6 +33,13 @@ public record RunOptions(Path fixtures, List<String> cases, List<String> stages,
         progress = progress == null ? s -> { } : progress;
         precision = precision == null ? Precision.FP32 : precision;
         PrecisionTolerances.of(precision); // rejects precisions the runner has no bounds for
+        provider = provider == null ? ExecutionProvider.CPU : provider;
+    }
+
+    /** On the CPU, as before the provider option existed. */
+    public RunOptions(Path fixtures, List<String> cases, List<String> stages, int threads,
+                      Consumer<String> progress, Precision precision) {
+        this(fixtures, cases, stages, threads, progress, precision, ExecutionProvider.CPU);
     }
 
     /** fp32, as before the precision option existed. */
@@ -44,23 +53,28 @@ public record RunOptions(Path fixtures, List<String> cases, List<String> stages,
     }
 
     public RunOptions withCases(List<String> names) {
-        return new RunOptions(fixtures, names, stages, threads, progress, precision);
+        return new RunOptions(fixtures, names, stages, threads, progress, precision, provider);
     }
 
     public RunOptions withStages(List<String> prefixes) {
-        return new RunOptions(fixtures, cases, prefixes, threads, progress, precision);
+        return new RunOptions(fixtures, cases, prefixes, threads, progress, precision, provider);
     }
 
     public RunOptions withThreads(int n) {
-        return new RunOptions(fixtures, cases, stages, n, progress, precision);
+        return new RunOptions(fixtures, cases, stages, n, progress, precision, provider);
     }
 
     public RunOptions withProgress(Consumer<String> listener) {
-        return new RunOptions(fixtures, cases, stages, threads, listener, precision);
+        return new RunOptions(fixtures, cases, stages, threads, listener, precision, provider);
     }
 
     public RunOptions withPrecision(Precision p) {
-        return new RunOptions(fixtures, cases, stages, threads, progress, p);
+        return new RunOptions(fixtures, cases, stages, threads, progress, p, provider);
+    }
+
+    /** The same options on another execution provider. */
+    public RunOptions withProvider(ExecutionProvider p) {
+        return new RunOptions(fixtures, cases, stages, threads, progress, precision, p);
     }
 
     /** The bounds of the transformer-dependent stages for {@link #precision()}. */
