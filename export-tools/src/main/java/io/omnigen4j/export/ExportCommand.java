@@ -112,12 +112,33 @@ public final class ExportCommand implements Callable<Integer> {
                     .build();
             OmniGenExporter.export(options);
             return 0;
-        } catch (ExportException | IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) {
+            // An option's value is wrong: name the option, as the other commands do.
+            return fail(err, new IllegalArgumentException(optionNamed(e.getMessage()), e), 2);
+        } catch (ExportException e) {
             // The input is wrong (missing files, bad config, existing output): exit 2, like other usage errors.
             return fail(err, e, 2);
         } catch (Exception e) {
             return fail(err, e, 1);
         }
+    }
+
+    /** Opening words of the option checks' messages, and the option each is about. */
+    private static final String[][] OPTION_MESSAGES = {
+            {"unknown precision", "--precision"}, {"quantization settings", "--precision"},
+            {"block size", "--quant-block-size"}, {"quantization block size", "--quant-block-size"},
+            {"accuracy level", "--quant-accuracy-level"}, {"unknown VAE convolution", "--vae-convolution"},
+            {"attention heads per node", "--attention-heads-per-node"}};
+
+    /** "block size must be …" → "--quant-block-size: block size must be …"; other messages unchanged. */
+    static String optionNamed(String message) {
+        String m = message == null ? "" : message;
+        for (String[] o : OPTION_MESSAGES) {
+            if (m.startsWith(o[0])) {
+                return o[1] + ": " + m;
+            }
+        }
+        return m;
     }
 
     private int fail(java.io.PrintWriter err, Exception e, int code) {

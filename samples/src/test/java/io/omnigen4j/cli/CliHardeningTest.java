@@ -289,6 +289,29 @@ class CliHardeningTest {
                 new Case("--dir", "bench", "--runs", "1"),
                 new Case("--checkpoint", "export", "--chekpoint", "c", "--out", "o")));
         List<String> failures = new ArrayList<>();
+        // export reports its own errors as "export failed: …" (exit 2 for wrong input); the option is named too.
+        String ckpt = dir.toString();
+        String eout = dir.resolve("e").toString();
+        List<Case> export = List.of(
+                new Case("--precision", "export", "--checkpoint", ckpt, "--out", eout, "--precision", "fp8"),
+                new Case("--precision", "export", "--checkpoint", ckpt, "--out", eout, "--quant-block-size", "32"),
+                new Case("--quant-block-size", "export", "--checkpoint", ckpt, "--out", eout, "--precision",
+                        "int4", "--quant-block-size", "7"),
+                new Case("--quant-accuracy-level", "export", "--checkpoint", ckpt, "--out", eout, "--precision",
+                        "int4", "--quant-accuracy-level", "9"),
+                new Case("--vae-convolution", "export", "--checkpoint", ckpt, "--out", eout, "--vae-convolution",
+                        "fft"),
+                new Case("--attention-heads-per-node", "export", "--checkpoint", ckpt, "--out", eout,
+                        "--attention-heads-per-node", "0"));
+        for (Case c : export) {
+            Run r = run(c.args());
+            String line = r.err().strip();
+            System.out.println(String.join(" ", c.args()) + "\n    " + line);
+            if (r.code() != 2 || !line.startsWith("export failed: " + c.option() + ": ")
+                    || API_WORDING.matcher(line).find()) {
+                failures.add(String.join(" ", c.args()) + " -> exit " + r.code() + ": " + r.err());
+            }
+        }
         for (Case c : cases) {
             Run r = run(c.args());
             String line = r.err().strip();
