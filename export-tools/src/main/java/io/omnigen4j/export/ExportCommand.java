@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
- * {@code export --checkpoint DIR --out DIR [--precision fp32|int8|int4] [--quant-block-size N] [--quant-symmetric BOOL]
+ * {@code export --checkpoint DIR --out DIR [--precision fp32|int8|int4|fp16|bf16] [--quant-block-size N] [--quant-symmetric BOOL]
  * [--quant-accuracy-level L] [--quant-embedding true|false] [--vae-convolution winograd|direct] [--force]
  * [--allow-unused-tensors]}: the
  * exporter's command line. Also a
@@ -30,7 +30,9 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--precision", defaultValue = "fp32", paramLabel = "P",
             description = "Transformer weight precision: fp32, int8 or int4 (weight-only block quantization: linear"
                     + " layers become com.microsoft.MatMulNBits, the token embedding GatherBlockQuantized; activations,"
-                    + " norms, attention and the VAE stay fp32). Default: ${DEFAULT-VALUE}.")
+                    + " norms, attention and the VAE stay fp32), or fp16 / bf16 for GPUs (weights and compute in half"
+                    + " precision; norms, softmax, residual stream, graph inputs/outputs and the VAE stay fp32; fp16"
+                    + " runs slowly on the CPU provider, bf16 not at all). Default: ${DEFAULT-VALUE}.")
     String precision;
 
     @Option(names = "--quant-block-size", paramLabel = "N",

@@ -13,8 +13,9 @@ import java.util.function.Consumer;
  * @param checkpoint checkpoint folder in the original or the diffusers layout (see
  *                   {@link io.omnigen4j.export.checkpoint.CheckpointFolder})
  * @param output     the model folder to create
- * @param precision  weight precision of the transformer: {@link Precision#FP32}, or {@link Precision#INT8} /
- *                   {@link Precision#INT4} weight-only quantization (activations stay float32; the VAE stays fp32)
+ * @param precision  weight precision of the transformer: {@link Precision#FP32}, {@link Precision#INT8} /
+ *                   {@link Precision#INT4} weight-only quantization (activations stay float32), or
+ *                   {@link Precision#FP16} / {@link Precision#BF16} weights and compute for GPUs; the VAE stays fp32
  * @param transformerWeights how the transformer's linear weights (and token embedding) are stored: derived from
  *                   {@code precision} and the quantization settings; {@link WeightFormat#FP32} for fp32
  * @param vaeConvolution how the VAE graphs write their 3×3 convolutions (default Winograd: VAE about 1.6× faster on
@@ -40,9 +41,15 @@ public record ExportOptions(Path checkpoint, Path output, Precision precision, W
         INT8,
         /** int4 blocks with float scales (MatMulNBits). */
         INT4,
-        /** Reserved: rejected by {@link Builder#build()} until half-precision graphs exist. */
+        /**
+         * float16 weights and compute for GPUs (norms, softmax and the residual stream in float32; graph inputs and
+         * outputs float32). Runs on ONNX Runtime's CPU provider too, but slower than fp32.
+         */
         FP16,
-        /** Reserved: rejected by {@link Builder#build()} until half-precision graphs exist. */
+        /**
+         * bfloat16 weights and compute for GPUs (same float32 parts as {@link #FP16}). ONNX Runtime's CPU provider
+         * has no bfloat16 MatMul: such a model loads only with the CUDA provider.
+         */
         BF16;
 
         /**
@@ -57,7 +64,7 @@ public record ExportOptions(Path checkpoint, Path output, Precision precision, W
                     return p;
                 }
             }
-            throw new IllegalArgumentException("unknown precision '" + s + "'; use fp32, int8 or int4");
+            throw new IllegalArgumentException("unknown precision '" + s + "'; use fp32, int8, int4, fp16 or bf16");
         }
 
         /**
@@ -220,12 +227,13 @@ public record ExportOptions(Path checkpoint, Path output, Precision precision, W
                 throw new IllegalArgumentException("output folder is required");
             }
             WeightFormat weights = switch (precision) {
-                case FP32 -> {
+                case FP32, FP16, BF16 -> {
                     if (blockSize != null || symmetric != null || accuracyLevel != null || quantizeEmbedding != null) {
                         throw new IllegalArgumentException("quantization settings (block size, symmetric, accuracy"
-                                + " level, embedding) apply to int8 and int4 only; precision is fp32");
+                                + " level, embedding) apply to int8 and int4 only; precision is " + precision.id());
                     }
-                    yield WeightFormat.FP32;
+                    yield precision == Precision.FP32 ? WeightFormat.FP32
+                            : precision == Precision.FP16 ? WeightFormat.FP16 : WeightFormat.BF16;
                 }
                 case INT8, INT4 -> {
                     WeightFormat d = WeightFormat.defaults(precision == Precision.INT8 ? 8 : 4);
@@ -234,8 +242,6 @@ public record ExportOptions(Path checkpoint, Path output, Precision precision, W
                             accuracyLevel != null ? accuracyLevel : d.accuracyLevel(),
                             quantizeEmbedding != null ? quantizeEmbedding : d.quantizeEmbedding());
                 }
-                case FP16, BF16 -> throw new IllegalArgumentException("precision " + precision.id()
-                        + " is not supported yet; export with fp32, int8 or int4");
             };
             if (attentionHeadsPerNode < 1) {
                 throw new IllegalArgumentException("attention heads per node must be ≥ 1, got " + attentionHeadsPerNode);

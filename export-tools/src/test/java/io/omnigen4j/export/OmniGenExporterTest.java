@@ -175,7 +175,7 @@ class OmniGenExporterTest {
     }
 
     @Test
-    void int8AndInt4AreAcceptedWithDefaultsOrSettingsAndFp16Bf16AreNot() {
+    void int8AndInt4AreAcceptedWithDefaultsOrSettingsAndFp16Bf16WithoutThem() {
         ExportOptions fp32 = ExportOptions.builder(tmp, tmp.resolve("o")).build();
         assertEquals(WeightFormat.FP32, fp32.transformerWeights());
         assertEquals(WeightFormat.defaults(8), ExportOptions.builder(tmp, tmp.resolve("o"))
@@ -185,11 +185,14 @@ class OmniGenExporterTest {
         assertEquals(new WeightFormat(4, 64, true, 1, false), ExportOptions.builder(tmp, tmp.resolve("o"))
                 .precision(ExportOptions.Precision.INT4).quantBlockSize(64).quantSymmetric(true)
                 .quantAccuracyLevel(1).quantizeEmbedding(false).build().transformerWeights());
+        assertEquals(WeightFormat.FP16, ExportOptions.builder(tmp, tmp.resolve("o"))
+                .precision(ExportOptions.Precision.FP16).build().transformerWeights());
+        assertEquals(WeightFormat.BF16, ExportOptions.builder(tmp, tmp.resolve("o"))
+                .precision(ExportOptions.Precision.BF16).build().transformerWeights());
         for (ExportOptions.Precision p : List.of(ExportOptions.Precision.FP16, ExportOptions.Precision.BF16)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
-                    ExportOptions.builder(tmp, tmp.resolve("o")).precision(p).build());
-            assertTrue(e.getMessage().contains(p.id() + " is not supported yet")
-                    && e.getMessage().contains("fp32, int8 or int4"), e.getMessage());
+                    ExportOptions.builder(tmp, tmp.resolve("o")).precision(p).quantizeEmbedding(true).build());
+            assertTrue(e.getMessage().contains("int8 and int4 only; precision is " + p.id()), e.getMessage());
         }
         IllegalArgumentException settings = assertThrows(IllegalArgumentException.class, () ->
                 ExportOptions.builder(tmp, tmp.resolve("o")).quantBlockSize(64).build());
@@ -200,7 +203,7 @@ class OmniGenExporterTest {
         assertTrue(block.getMessage().contains("power of two"), block.getMessage());
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () ->
                 ExportOptions.Precision.parse("int2"));
-        assertTrue(unknown.getMessage().contains("fp32, int8 or int4"), unknown.getMessage());
+        assertTrue(unknown.getMessage().contains("fp32, int8, int4, fp16 or bf16"), unknown.getMessage());
     }
 
     @Test
@@ -247,8 +250,14 @@ class OmniGenExporterTest {
         StringWriter err = new StringWriter();
         int fp16 = command(out, err).execute("--checkpoint", ckpt.toString(), "--out", tmp.resolve("h").toString(),
                 "--precision", "fp16");
-        assertEquals(2, fp16, err.toString());
-        assertTrue(err.toString().contains("fp16 is not supported yet"), err.toString());
+        assertEquals(0, fp16, err.toString());
+        assertEquals("fp16", new ObjectMapper().readTree(tmp.resolve("h").resolve("manifest.json").toFile())
+                .get("precision").asText());
+        int fp8 = command(out, err).execute("--checkpoint", ckpt.toString(), "--out", tmp.resolve("h8").toString(),
+                "--precision", "fp8");
+        assertEquals(2, fp8, err.toString());
+        assertTrue(err.toString().contains("use fp32, int8, int4, fp16 or bf16"), err.toString());
+        err = new StringWriter();
         Path model = tmp.resolve("int4");
         err = new StringWriter();
         int ok = command(out, err).execute("--checkpoint", ckpt.toString(), "--out", model.toString(),

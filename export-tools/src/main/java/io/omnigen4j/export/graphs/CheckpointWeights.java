@@ -1,6 +1,8 @@
 package io.omnigen4j.export.graphs;
 
 import io.omnigen4j.export.onnx.GraphBuilder;
+import io.omnigen4j.export.onnx.OnnxType;
+import io.omnigen4j.export.onnx.TensorData;
 import io.omnigen4j.export.onnx.Value;
 import io.omnigen4j.export.quant.QuantScheme;
 import io.omnigen4j.export.quant.QuantizedWeight;
@@ -126,9 +128,25 @@ public final class CheckpointWeights {
         return file.contains(name);
     }
 
-    /** The tensor as stored, checked against {@code expected} (empty = no check). */
+    /**
+     * The tensor as stored, checked against {@code expected} (empty = no check); in the format's float type
+     * ({@link WeightFormat#floatType()}: float16/bfloat16 in the half-precision graphs).
+     */
     public Value plain(GraphBuilder g, String name, long... expected) {
         return load(g, name, false, expected, null);
+    }
+
+    /**
+     * As {@link #plain}, but always float32: the gains of the norms that stay float32 in the half-precision graphs
+     * (a few KB each). Identical to {@link #plain} for float32 and quantized formats.
+     */
+    public Value plainFloat(GraphBuilder g, String name, long... expected) {
+        return load(g, name, false, expected, null, true);
+    }
+
+    /** The element type {@link #plain}, {@link #linearT} and the float {@link #project} weights are stored in. */
+    public OnnxType floatType() {
+        return format.floatType();
     }
 
     /** The tensor as stored but viewed with shape {@code view}, checked against {@code expected}. */
@@ -150,7 +168,7 @@ public final class CheckpointWeights {
             checked(name, new long[] {out, in});
             CheckpointTensor data = CheckpointTensor.transposedRows(file, name, start, count);
             String suffix = "[" + start + ":" + (start + count) + "]";
-            return g.weight(name + suffix + ".T", name + suffix + "^T", data);
+            return g.weight(name + suffix + ".T", halfKey(name + suffix + "^T"), inFormat(data, name + suffix));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -171,13 +189,31 @@ public final class CheckpointWeights {
     }
 
     private Value load(GraphBuilder g, String name, boolean transpose, long[] expected, long[] view) {
+        return load(g, name, transpose, expected, view, false);
+    }
+
+    /** {@code data} in the format's float type: as is for float32, re-encoded while written for fp16/bf16. */
+    private TensorData inFormat(CheckpointTensor data, String what) {
+        return format.half() ? new HalfTensor(data, format.floatType(), file.path().getFileName() + ": " + what) : data;
+    }
+
+    /** Half-precision content gets its own key: the same checkpoint tensor may also be stored as float32. */
+    private String halfKey(String key) {
+        return format.half() ? key + "@" + format.floatType().manifestName() : key;
+    }
+
+    private Value load(GraphBuilder g, String name, boolean transpose, long[] expected, long[] view,
+                       boolean keepFloat) {
         try {
             checked(name, expected);
             CheckpointTensor data = transpose ? CheckpointTensor.transposed(file, name)
                     : view != null ? CheckpointTensor.of(file, name, view) : CheckpointTensor.of(file, name);
             String key = name + (transpose ? "^T" : "") + (view != null ? Arrays.toString(view) : "");
             String initName = name + (transpose ? ".T" : "");
-            return g.weight(initName, key, data);
+            if (keepFloat) {
+                return g.weight(initName, key, data);
+            }
+            return g.weight(initName, halfKey(key), inFormat(data, name));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

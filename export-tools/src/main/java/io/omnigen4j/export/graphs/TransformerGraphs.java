@@ -34,6 +34,16 @@ import static io.omnigen4j.export.graphs.Ops.unsqueeze;
  * </ul>
  * RoPE tables (cos/sin per token, LongRoPE factor and attention scale applied) come from the caller, which alone
  * knows the full sequence length of a call and so makes the short/long factor choice once for prefill and steps.
+ *
+ * <p><b>Half precision</b> ({@link WeightFormat#half()}: {@code --precision fp16|bf16}, for GPUs). The weights are
+ * stored in float16/bfloat16 and the projections, RoPE, attention, the MLP, the patch embedding and the time MLPs
+ * compute in it, while every graph input and output stays float32 (a Cast at the boundary), so the SDK and the
+ * manifest's I/O contract do not change. Kept in float32: the RMS norms (and their gains), the final LayerNorm and
+ * adaLN modulation arithmetic, the timestep features, and the residual stream between the layers (each sub-layer's
+ * output is cast up and added in float32; measured against a float16 residual in conformance/README.md). Attention
+ * asks for a float32 softmax ({@code softmax_precision}); the additive mask is clamped to the half type's lowest
+ * finite value before the cast (−FLT_MAX would become −inf). The float32 and quantized graphs are unchanged: every
+ * half-precision node is added only in half mode.
  */
 public final class TransformerGraphs {
 
@@ -51,9 +61,17 @@ public final class TransformerGraphs {
      */
     public static final int DEFAULT_HEADS_PER_ATTENTION = 8;
 
+    /** Lowest finite bfloat16 value (0xFF7F), the mask's clamp in bfloat16 graphs. */
+    static final float BF16_LOWEST = -0x1.FEp127f;
+
     private final TransformerDims d;
     private final CheckpointWeights w;
     private final int attentionGroups;
+    /** Compute type of the half-precision graphs; FLOAT for float32 and quantized weights. */
+    private final OnnxType compute;
+    private final boolean half;
+    /** Half mode only: the residual stream in the half type too (measured, not the default). */
+    private final boolean halfResidual;
 
     public TransformerGraphs(TransformerDims dims, CheckpointWeights weights) {
         this(dims, weights, DEFAULT_HEADS_PER_ATTENTION);
@@ -61,9 +79,47 @@ public final class TransformerGraphs {
 
     /** As above, with at most {@code headsPerAttention} heads per Attention node (rounded to a divisor). */
     public TransformerGraphs(TransformerDims dims, CheckpointWeights weights, int headsPerAttention) {
+        this(dims, weights, headsPerAttention, false);
+    }
+
+    /**
+     * As above; {@code halfResidual} (half-precision weights only) keeps the residual stream in float16/bfloat16 as
+     * well, with RMSNormalization computing in float32 inside ({@code stash_type} 1). Used to measure that choice.
+     */
+    TransformerGraphs(TransformerDims dims, CheckpointWeights weights, int headsPerAttention, boolean halfResidual) {
         this.d = dims;
         this.w = weights;
         this.attentionGroups = attentionGroups(dims.heads(), dims.kvHeads(), headsPerAttention);
+        this.compute = weights.floatType();
+        this.half = compute != OnnxType.FLOAT;
+        if (halfResidual && !half) {
+            throw new IllegalArgumentException("a half-precision residual needs fp16 or bf16 weights");
+        }
+        this.halfResidual = halfResidual;
+    }
+
+    /** {@code x} (float32) cast to the compute type; {@code x} itself in float32 graphs (no node). */
+    private Value toCompute(GraphBuilder g, Value x) {
+        return half ? g.op("Cast").in(x).attr("to", (long) compute.code()).out() : x;
+    }
+
+    /** {@code x} (compute type) cast to float32; {@code x} itself in float32 graphs (no node). */
+    private Value toFloat(GraphBuilder g, Value x) {
+        return half ? g.op("Cast").in(x).attr("to", (long) OnnxType.FLOAT.code()).out() : x;
+    }
+
+    /** A sub-layer's output in the residual stream's type. */
+    private Value toResidual(GraphBuilder g, Value x) {
+        return halfResidual ? x : toFloat(g, x);
+    }
+
+    /** The residual stream's RMSNorm, output in the compute type (the projections' input). */
+    private Value normToCompute(GraphBuilder g, Value h, String gain) {
+        if (halfResidual) {
+            // RMSNormalization-23 computes in float32 (stash_type 1, the default) and returns the gain's type.
+            return rmsNorm(g, h, w.plain(g, gain, d.hidden()), d.rmsEps());
+        }
+        return toCompute(g, rmsNorm(g, h, w.plainFloat(g, gain, d.hidden()), d.rmsEps()));
     }
 
     /**
@@ -118,7 +174,7 @@ public final class TransformerGraphs {
     public GraphBuilder tokenEmbed() {
         GraphBuilder g = new GraphBuilder(TOKEN_EMBED);
         Value ids = g.input("input_ids", OnnxType.INT64, "batch", "seq");
-        Value e = w.embedding(g, ids, "llm.embed_tokens.weight", d.vocab(), d.hidden());
+        Value e = toFloat(g, w.embedding(g, ids, "llm.embed_tokens.weight", d.vocab(), d.hidden()));
         g.output(e, "embeds", OnnxType.FLOAT, "batch", "seq", d.hidden());
         return g;
     }
@@ -129,17 +185,20 @@ public final class TransformerGraphs {
         GraphBuilder g = new GraphBuilder(IMAGE_EMBED);
         Value latents = g.input("latents", OnnxType.FLOAT, "batch", d.latentChannels(), "latent_height", "latent_width");
         Value posIndex = g.input("pos_index", OnnxType.INT64, "tokens");
-        Value tokens = patchTokens(g, latents, posIndex, "input_x_embedder");
+        Value tokens = toFloat(g, patchTokens(g, latents, posIndex, "input_x_embedder"));
         g.output(tokens, "tokens", OnnxType.FLOAT, "batch", "tokens", d.hidden());
         return g;
     }
 
-    /** Conv patch embedding → [B, tokens, hidden] (row-major over patches) + the gathered position rows. */
+    /**
+     * Conv patch embedding → [B, tokens, hidden] (row-major over patches) + the gathered position rows; in the
+     * compute type ({@code latents} are float32).
+     */
     private Value patchTokens(GraphBuilder g, Value latents, Value posIndex, String prefix) {
         int p = d.patchSize();
         Value kernel = w.plain(g, prefix + ".proj.weight", d.hidden(), d.latentChannels(), p, p);
         Value bias = w.plain(g, prefix + ".proj.bias", d.hidden());
-        Value conv = g.op("Conv").in(latents, kernel, bias).attr("strides", (long) p, (long) p)
+        Value conv = g.op("Conv").in(toCompute(g, latents), kernel, bias).attr("strides", (long) p, (long) p)
                 .attr("kernel_shape", (long) p, (long) p).out();
         Value flat = reshape(g, conv, 0, d.hidden(), -1);
         Value tokens = transpose(g, flat, 0, 2, 1);
@@ -159,11 +218,13 @@ public final class TransformerGraphs {
         Value latents = g.input("latents", OnnxType.FLOAT, "batch", d.latentChannels(), "latent_height", "latent_width");
         Value timestep = g.input("timestep", OnnxType.FLOAT, "batch");
         Value posIndex = g.input("pos_index", OnnxType.INT64, "tokens");
-        Value features = timestepFeatures(g, timestep);
+        // The sinusoidal features stay float32 (t·f reaches 1000 rad); the MLPs run in the compute type.
+        Value features = toCompute(g, timestepFeatures(g, timestep));
         Value timeToken = unsqueeze(g, mlp2(g, "time_token.mlp", features), 1);
-        Value timeEmb = mlp2(g, "t_embedder.mlp", features);
+        Value timeEmb = toFloat(g, mlp2(g, "t_embedder.mlp", features));
         Value image = patchTokens(g, latents, posIndex, "x_embedder");
-        g.output(concat(g, 1, timeToken, image), "inputs_embeds", OnnxType.FLOAT, "batch", "new_len", d.hidden());
+        g.output(toFloat(g, concat(g, 1, timeToken, image)), "inputs_embeds", OnnxType.FLOAT, "batch", "new_len",
+                d.hidden());
         g.output(timeEmb, "time_emb", OnnxType.FLOAT, "batch", d.hidden());
         return g;
     }
@@ -184,12 +245,29 @@ public final class TransformerGraphs {
             pastK[i] = g.input(pastKey(i), OnnxType.FLOAT, "batch", d.kvHeads(), "past_len", d.headDim());
             pastV[i] = g.input(pastValue(i), OnnxType.FLOAT, "batch", d.kvHeads(), "past_len", d.headDim());
         }
+        if (this.half) {
+            cos = toCompute(g, cos);
+            sin = toCompute(g, sin);
+            // Attention wants the mask in Q's type; −FLT_MAX would cast to −inf (NaN for a fully masked row, and
+            // ONNX Runtime's CPU softmax expects finite scores), so clamp to the half type's lowest finite value.
+            float lowest = compute == OnnxType.FLOAT16 ? -HalfTensor.FP16_MAX : BF16_LOWEST;
+            mask = toCompute(g, g.op("Max").in(mask, g.constFloat(lowest)).out());
+            if (halfResidual) {
+                h = toCompute(g, h);
+            }
+        }
         for (int i = 0; i < d.layers(); i++) {
             final int layer = i;
             Value[] state = {h};
-            g.scoped("layer" + i, () -> state[0] = decoderLayer(g, layer, state[0], mask, cos, sin, pastK[layer],
+            Value m = mask;
+            Value c = cos;
+            Value s = sin;
+            g.scoped("layer" + i, () -> state[0] = decoderLayer(g, layer, state[0], m, c, s, pastK[layer],
                     pastV[layer], cacheTokens));
             h = state[0];
+        }
+        if (halfResidual) {
+            h = toFloat(g, h);
         }
         g.output(g.op("Identity").in(h).out(), "hidden_states", OnnxType.FLOAT, "batch", "new_len", d.hidden());
         return g;
@@ -204,7 +282,7 @@ public final class TransformerGraphs {
         Value latents = g.input("latents", OnnxType.FLOAT, "batch", d.latentChannels(), "latent_height", "latent_width");
         // Drop the time token first: norm and head see only the N output-image tokens (row-wise ops, same values).
         Value imageStates = g.op("Slice").in(h, g.constLongs(1), g.constLongs(Long.MAX_VALUE), g.constLongs(1)).out();
-        Value normed = rmsNorm(g, imageStates, w.plain(g, "llm.norm.weight", d.hidden()), d.rmsEps());
+        Value normed = rmsNorm(g, imageStates, w.plainFloat(g, "llm.norm.weight", d.hidden()), d.rmsEps());
         Value out = finalLayer(g, normed, timeEmb, latents);
         g.output(out, "velocity", OnnxType.FLOAT, "batch", d.latentChannels(), "latent_height", "latent_width");
         return g;
@@ -244,7 +322,7 @@ public final class TransformerGraphs {
         int hd = d.headDim();
         int qDim = d.heads() * hd;
         int kvDim = d.kvHeads() * hd;
-        Value x = rmsNorm(g, h, w.plain(g, p + "input_layernorm.weight", d.hidden()), d.rmsEps());
+        Value x = normToCompute(g, h, p + "input_layernorm.weight");
         // Separate q/k/v (and gate/up) projections on row blocks of the fused checkpoint weights: the same products
         // without the Split copies of the fused outputs (about 2-3 % of a step on the CPU).
         String qkvName = p + "self_attn.qkv_proj.weight";
@@ -262,15 +340,15 @@ public final class TransformerGraphs {
         Value vAll = withPresent(g, toHeads(g, v, d.kvHeads()), pastV, cacheTokens, presentValue(i));
         Value attn = attention(g, q, kAll, vAll, mask);
         Value o = w.project(g, attn, p + "self_attn.o_proj.weight", d.hidden(), qDim);
-        h = add(g, h, o);
-        Value x2 = rmsNorm(g, h, w.plain(g, p + "post_attention_layernorm.weight", d.hidden()), d.rmsEps());
+        h = add(g, h, toResidual(g, o));
+        Value x2 = normToCompute(g, h, p + "post_attention_layernorm.weight");
         String guName = p + "mlp.gate_up_proj.weight";
         int inter = d.intermediate();
         Value gate = w.project(g, x2, guName, 2L * inter, d.hidden(), 0, inter);
         Value up = w.project(g, x2, guName, 2L * inter, d.hidden(), inter, inter);
         Value act = mul(g, up, silu(g, gate));
         Value down = w.project(g, act, p + "mlp.down_proj.weight", d.hidden(), inter);
-        return add(g, h, down);
+        return add(g, h, toResidual(g, down));
     }
 
     /**
@@ -280,10 +358,11 @@ public final class TransformerGraphs {
     private Value withPresent(GraphBuilder g, Value newHeads, Value past, Value cacheTokens, String presentName) {
         Value axis = g.constLongs(2);
         // The output's own value (after the renaming Identity) feeds the Concat, so no leaf node is left behind.
-        Value present = g.output(g.op("Slice").in(newHeads, g.constLongs(0), cacheTokens, axis).out(),
+        // Half precision: the float32 output is cast back (exactly) for the Concat, for the same reason.
+        Value present = g.output(toFloat(g, g.op("Slice").in(newHeads, g.constLongs(0), cacheTokens, axis).out()),
                 presentName, OnnxType.FLOAT, "batch", d.kvHeads(), "cache_tokens", d.headDim());
         Value rest = g.op("Slice").in(newHeads, cacheTokens, g.constLongs(Long.MAX_VALUE), axis).out();
-        return concat(g, 2, past, present, rest);
+        return concat(g, 2, toCompute(g, past), toCompute(g, present), rest);
     }
 
     /**
@@ -312,7 +391,11 @@ public final class TransformerGraphs {
     /** One Attention-23 node in the 4-D [batch, heads, seq, head_dim] layout; K/V already include the past. */
     private Value attentionNode(GraphBuilder g, Value q, Value k4, Value v4, Value mask, int heads) {
         Value q4 = toHeads(g, q, heads);
-        Value o4 = g.op("Attention").in(q4, k4, v4, mask).out();
+        GraphBuilder.NodeBuilder node = g.op("Attention").in(q4, k4, v4, mask);
+        if (half) {
+            node.attr("softmax_precision", (long) OnnxType.FLOAT.code()); // scores softmaxed in float32
+        }
+        Value o4 = node.out();
         return reshape(g, transpose(g, o4, 0, 2, 1, 3), 0, 0, (long) heads * d.headDim());
     }
 
@@ -341,14 +424,14 @@ public final class TransformerGraphs {
         Value norm = g.op("LayerNormalization").in(x, scaleOnes).attr("axis", -1L).attr("epsilon", 1e-6f).out();
         Value modW = w.linearT(g, "final_layer.adaLN_modulation.1.weight", 2L * hidden, hidden);
         Value modB = w.plain(g, "final_layer.adaLN_modulation.1.bias", 2L * hidden);
-        Value mod = linear(g, silu(g, c), modW, modB);
+        Value mod = toFloat(g, linear(g, toCompute(g, silu(g, c)), modW, modB));
         Value[] shiftScale = g.op("Split").in(mod, g.constLongs(hidden, hidden)).attr("axis", -1L).outs(2);
         Value shift = unsqueeze(g, shiftScale[0], 1);
         Value scale = unsqueeze(g, shiftScale[1], 1);
         Value modulated = add(g, mul(g, norm, add(g, scale, g.constFloat(1f))), shift);
         Value linW = w.linearT(g, "final_layer.linear.weight", d.patchValues(), hidden);
         Value linB = w.plain(g, "final_layer.linear.bias", d.patchValues());
-        Value patches = linear(g, modulated, linW, linB);
+        Value patches = toFloat(g, linear(g, toCompute(g, modulated), linW, linB));
         return unpatchify(g, patches, latents);
     }
 

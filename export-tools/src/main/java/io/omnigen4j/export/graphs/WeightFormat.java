@@ -1,5 +1,7 @@
 package io.omnigen4j.export.graphs;
 
+import io.omnigen4j.export.onnx.OnnxType;
+
 /**
  * How the transformer's linear weights are stored in the exported graphs.
  *
@@ -10,12 +12,32 @@ package io.omnigen4j.export.graphs;
  * @param accuracyLevel     MatMulNBits' {@code accuracy_level}: the smallest type ONNX Runtime may compute in
  *                          (0 unset, 1 fp32, 2 fp16, 3 bf16, 4 int8)
  * @param quantizeEmbedding whether the token embedding table is stored quantized too ({@code GatherBlockQuantized})
+ * @param floatType         element type of the unquantized weights and of the transformer's compute:
+ *                          {@link OnnxType#FLOAT}, or {@link OnnxType#FLOAT16} / {@link OnnxType#BFLOAT16} for the
+ *                          half-precision graphs (bits 0 only; see {@link TransformerGraphs} for what stays float32)
  */
-public record WeightFormat(int bits, int blockSize, boolean symmetric, int accuracyLevel, boolean quantizeEmbedding) {
+public record WeightFormat(int bits, int blockSize, boolean symmetric, int accuracyLevel, boolean quantizeEmbedding,
+                           OnnxType floatType) {
 
     public static final WeightFormat FP32 = new WeightFormat(0, 0, true, 0, false);
+    /** float16 weights and compute (GPU graphs): norms, softmax and the residual stream stay float32. */
+    public static final WeightFormat FP16 = new WeightFormat(0, 0, true, 0, false, OnnxType.FLOAT16);
+    /** bfloat16 weights and compute (GPU graphs; ONNX Runtime's CPU provider has no bfloat16 MatMul). */
+    public static final WeightFormat BF16 = new WeightFormat(0, 0, true, 0, false, OnnxType.BFLOAT16);
+
+    /** A float32 or quantized format (float32 activations). */
+    public WeightFormat(int bits, int blockSize, boolean symmetric, int accuracyLevel, boolean quantizeEmbedding) {
+        this(bits, blockSize, symmetric, accuracyLevel, quantizeEmbedding, OnnxType.FLOAT);
+    }
 
     public WeightFormat {
+        java.util.Objects.requireNonNull(floatType, "floatType");
+        if (floatType != OnnxType.FLOAT && floatType != OnnxType.FLOAT16 && floatType != OnnxType.BFLOAT16) {
+            throw new IllegalArgumentException("float type must be FLOAT, FLOAT16 or BFLOAT16, got " + floatType);
+        }
+        if (bits != 0 && floatType != OnnxType.FLOAT) {
+            throw new IllegalArgumentException("quantized formats compute in float32, got " + floatType);
+        }
         if (bits != 0 && bits != 4 && bits != 8) {
             throw new IllegalArgumentException("bits must be 0 (float32), 4 or 8, got " + bits);
         }
@@ -47,5 +69,10 @@ public record WeightFormat(int bits, int blockSize, boolean symmetric, int accur
 
     public boolean quantized() {
         return bits != 0;
+    }
+
+    /** Whether weights and compute are float16 or bfloat16 (the GPU graphs). */
+    public boolean half() {
+        return floatType != OnnxType.FLOAT;
     }
 }

@@ -3,14 +3,19 @@ package io.omnigen4j.export.safetensors;
 /**
  * float32 → binary16 / bfloat16 with round-to-nearest-even, the rounding PyTorch's {@code .half()} and
  * {@code .bfloat16()} use, so a checkpoint written here holds the same bits a PyTorch export would.
- * (Java 17 has no {@code Float.floatToFloat16}.)
+ * (Java 17 has no {@code Float.floatToFloat16}.) Also used by the exporter's fp16/bf16 graphs.
  */
-final class FloatEncoding {
+public final class FloatEncoding {
     private FloatEncoding() {
     }
 
-    /** IEEE binary16 bits of {@code f}, round-to-nearest-even; overflow gives ±inf, NaN stays NaN (quiet). */
-    static short toHalf(float f) {
+    /**
+     * IEEE binary16 bits of {@code f}, round-to-nearest-even; overflow gives ±inf, NaN stays NaN (quiet).
+     *
+     * @param f a float32 value
+     * @return its binary16 bits
+     */
+    public static short toHalf(float f) {
         int bits = Float.floatToRawIntBits(f);
         int sign = (bits >>> 16) & 0x8000;
         int exp = (bits >>> 23) & 0xFF;
@@ -44,8 +49,13 @@ final class FloatEncoding {
         return (short) (sign | h);
     }
 
-    /** bfloat16 bits of {@code f}: the top 16 bits after round-to-nearest-even; NaN stays NaN. */
-    static short toBf16(float f) {
+    /**
+     * bfloat16 bits of {@code f}: the top 16 bits after round-to-nearest-even; NaN stays NaN.
+     *
+     * @param f a float32 value
+     * @return its bfloat16 bits
+     */
+    public static short toBf16(float f) {
         int bits = Float.floatToRawIntBits(f);
         if (Float.isNaN(f)) {
             return (short) ((bits >>> 16) | 0x40);
