@@ -1,5 +1,6 @@
 package io.omnigen4j.sdk;
 
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -19,6 +20,8 @@ import io.omnigen4j.sdk.prompt.PromptEncoder;
 import io.omnigen4j.sdk.prompt.PromptTemplate;
 import io.omnigen4j.sdk.runtime.ExecutionProvider;
 import io.omnigen4j.sdk.runtime.ModelSessions;
+import io.omnigen4j.sdk.runtime.StoreTensor;
+import io.omnigen4j.sdk.runtime.TensorStore;
 import io.omnigen4j.sdk.sampling.EulerStep;
 import io.omnigen4j.sdk.sampling.FlowSchedule;
 import io.omnigen4j.sdk.sampling.Guidance;
@@ -77,6 +80,12 @@ final class Generation {
     /** False for a warm-up: the model's condition cache is neither read nor filled. */
     private boolean useConditionCache = true;
     private OrtSession.RunOptions runOptions;
+    /**
+     * The per-call tensors' memory ({@link io.omnigen4j.sdk.runtime.TensorPlacement}); {@code device}: the device
+     * path, where the prefill writes the condition K/V into the store and every step output stays in it.
+     */
+    private TensorStore store;
+    private boolean device;
     private long start;
     /** Nanoseconds spent inside ONNX Runtime graph runs so far (the rest of the call is the SDK's own work). */
     private long graphNanos;
@@ -145,8 +154,15 @@ final class Generation {
          * embeddings are added per step); with the KV cache, the past K/V entries are the prefill's own output
          * tensors, bound at the first step.
          */
-        FloatBuffer latents, timestep, velocity;
+        StoreTensor latents, timestep, velocity;
         OnnxTensor latentsTensor, timestepTensor, velocityTensor;
+        /**
+         * Device path only: step_embed's outputs [B, N+1, hidden] and [B, hidden], the decoder's step output
+         * [B, N+1, hidden] (KV cache), the condition K/V per layer, and without the KV cache the whole sequence's
+         * embeddings and hidden states [B, S, hidden] and the rows step_head reads [B, N+1, hidden]. All are written
+         * in place by the graphs (pinned outputs) or by copies inside the store.
+         */
+        StoreTensor embedsOut, timeEmbOut, hiddenOut, fullEmbedsDev, fullHiddenDev, stepHiddenDev;
         final Map<String, OnnxTensor> stepInputs = new HashMap<>();
         /** step_embed's inputs: the latents and timestep buffers above and the output positions. */
         final Map<String, OnnxTensor> embedInputs = new HashMap<>();
@@ -193,6 +209,8 @@ final class Generation {
         checkCancelled();
         try {
             runOptions = track(new OrtSession.RunOptions());
+            store = track(model.tensorStores().open(env));
+            device = store.deviceResident();
             cancel.attach(runOptions);
             closing.attach(runOptions);
             return generate();
@@ -330,11 +348,14 @@ final class Generation {
             KvCacheAdvice.availableBytes().ifPresent(avail -> KvCacheAdvice.warning(kv, avail).ifPresent(LOG::warn));
         }
         t = System.nanoTime();
+        store.transfers().beginPhase("prefill");
         for (int gi = 0; gi < groups.size(); gi++) {
             checkCancelled();
             Group g = groups.get(gi);
             prepareStepInputs(g, n, lh, lw);
-            if (req.kvCache()) {
+            if (req.kvCache() && device) {
+                devicePrefill(g, imageTokens.get(gi), hidden);
+            } else if (req.kvCache()) {
                 g.cache = condition(g, imageTokens.get(gi), hidden);
             } else {
                 prepareFullSequence(g, imageTokens.get(gi), hidden);
@@ -358,6 +379,7 @@ final class Generation {
         List<Duration> stepTimes = new ArrayList<>();
         for (int step = 0; step < req.steps(); step++) {
             long ts = System.nanoTime();
+            store.transfers().beginPhase("step " + step);
             checkCancelled();
             float[] forced = observing ? observer.stepInput(step, z.clone()) : null;
             if (forced != null) {
@@ -395,6 +417,7 @@ final class Generation {
 
         // 6. Decode.
         t = System.nanoTime();
+        store.transfers().beginPhase("decode");
         checkCancelled();
         LatentCodec codec = model.latentCodec();
         float[] decIn = new float[per];
@@ -405,6 +428,7 @@ final class Generation {
         LatentCodec.toUnitRange(pixels, pixels);
         if (observing) {
             observer.decoded(decIn, toLong(zShape), decoderOutput, pixels.clone(), new long[] {p, 3, height, width});
+            observer.transfers(store.transfers().phases(), store.description());
         }
         byte[] rgb = LatentCodec.toRgbBytes(pixels, p, height, width);
         List<io.omnigen4j.sdk.image.RgbImage> out = new ArrayList<>();
@@ -507,6 +531,27 @@ final class Generation {
         return cache;
     }
 
+    /**
+     * Device path: the prefill writes every layer's K/V into tensors of the store (pinned outputs), which the steps
+     * then read as their past; the K/V never crosses to the host. The model's condition cache (host results) is
+     * not used on this path.
+     */
+    private void devicePrefill(Group g, Map<Integer, float[]> imageTokens, int hidden) throws OrtException {
+        prefillInputs(g, imageTokens, hidden);
+        Map<String, OnnxTensor> kv = new HashMap<>();
+        for (int l = 0; l < layers; l++) {
+            OnnxTensor k = store.allocate(OnnxJavaType.FLOAT, g.batch, kvHeads, g.conditionLength, headDim).tensor();
+            OnnxTensor v = store.allocate(OnnxJavaType.FLOAT, g.batch, kvHeads, g.conditionLength, headDim).tensor();
+            kv.put(presentKey[l], k);
+            kv.put(presentValue[l], v);
+            g.stepInputs.put(pastKey[l], k);
+            g.stepInputs.put(pastValue[l], v);
+        }
+        release(runPinned(DECODER, g.prefillInputs, kv));
+        g.prefillInputs.values().forEach(this::release);
+        g.prefillInputs.clear();
+    }
+
     /** The condition's token embeddings with the image tokens spliced into their spans, [B, C, hidden]. */
     private float[] conditionEmbeddings(Group g, Map<Integer, float[]> imageTokens, int hidden) throws OrtException {
         Collation col = g.collation;
@@ -552,20 +597,32 @@ final class Generation {
         int b = col.batch(), s = col.sequenceLength();
         int ps = model.manifest().omnigen().patchSize();
         long[] pos = posIndex(lh / ps, lw / ps);
-        g.posIndex = longs(pos, new long[] {n});
+        if (device) {
+            StoreTensor t = store.allocate(OnnxJavaType.INT64, n);
+            store.write(t, 0, pos, 0, pos.length);
+            g.posIndex = t.tensor();
+            int hidden = model.manifest().transformer().hiddenSize();
+            g.embedsOut = store.allocate(OnnxJavaType.FLOAT, b, n + 1, hidden);
+            g.timeEmbOut = store.allocate(OnnxJavaType.FLOAT, b, hidden);
+            if (req.kvCache()) {
+                g.hiddenOut = store.allocate(OnnxJavaType.FLOAT, b, n + 1, hidden);
+            }
+        } else {
+            g.posIndex = longs(pos, new long[] {n});
+        }
         prepareStepBuffers(g, b, lh, lw);
         if (!req.kvCache()) {
             return; // the whole-sequence inputs come from prepareFullSequence
         }
         CosSin cs = model.rotary().compute(col.stepPositionIds(), b, n + 1, g.longFactors);
         long[] ropeShape = {b, n + 1, cs.halfDim()};
-        g.cos = floats(cs.cos(), ropeShape);
-        g.sin = floats(cs.sin(), ropeShape);
+        g.cos = stepFloats(cs.cos(), ropeShape);
+        g.sin = stepFloats(cs.sin(), ropeShape);
         long[] maskShape = {b, 1, n + 1, s};
-        g.maskSteps = maskTensor(maskShape, buf -> col.stepAdditiveMask(false, buf));
+        g.maskSteps = stepMask(maskShape, buf -> col.stepAdditiveMask(false, buf));
         boolean compat = req.kvCache() && req.step0Attention() == GenerationRequest.Step0Attention.REFERENCE;
         g.maskStep0 = compat
-                ? maskTensor(maskShape, buf -> col.stepAdditiveMask(true, buf))
+                ? stepMask(maskShape, buf -> col.stepAdditiveMask(true, buf))
                 : g.maskSteps;
         g.stepInputs.put("rope_cos", g.cos);
         g.stepInputs.put("rope_sin", g.sin);
@@ -576,13 +633,12 @@ final class Generation {
     /** The latents, timestep and velocity buffers of a group's steps, and step_embed's inputs. */
     private void prepareStepBuffers(Group g, int b, int lh, int lw) throws OrtException {
         long[] latentShape = {b, model.manifest().omnigen().latentChannels(), lh, lw};
-        int latentSize = (int) (latentShape[0] * latentShape[1] * lh * lw);
-        g.latents = directFloats(latentSize);
-        g.latentsTensor = track(OnnxTensor.createTensor(env, g.latents, latentShape));
-        g.timestep = directFloats(b);
-        g.timestepTensor = track(OnnxTensor.createTensor(env, g.timestep, new long[] {b}));
-        g.velocity = directFloats(latentSize);
-        g.velocityTensor = track(OnnxTensor.createTensor(env, g.velocity, latentShape));
+        g.latents = store.allocate(OnnxJavaType.FLOAT, latentShape);
+        g.latentsTensor = g.latents.tensor();
+        g.timestep = store.allocate(OnnxJavaType.FLOAT, b);
+        g.timestepTensor = g.timestep.tensor();
+        g.velocity = store.allocate(OnnxJavaType.FLOAT, latentShape);
+        g.velocityTensor = g.velocity.tensor();
         g.embedInputs.put("latents", g.latentsTensor);
         g.embedInputs.put("timestep", g.timestepTensor);
         g.embedInputs.put("pos_index", g.posIndex);
@@ -599,6 +655,28 @@ final class Generation {
         Collation col = g.collation;
         int b = col.batch(), c = col.conditionLength(), s = col.sequenceLength(), newLen = col.stepTokens();
         float[] condition = conditionEmbeddings(g, imageTokens, hidden);
+        if (device) {
+            // The condition rows go to the store once; each step copies its rows in, inside the store.
+            g.fullEmbedsDev = store.allocate(OnnxJavaType.FLOAT, b, s, hidden);
+            for (int row = 0; row < b; row++) {
+                store.write(g.fullEmbedsDev, (long) row * s * hidden, condition, row * c * hidden, c * hidden);
+            }
+            g.stepInputs.put("inputs_embeds", g.fullEmbedsDev.tensor());
+            CosSin cs = model.rotary().compute(col.positionIds(), b, s, g.longFactors);
+            long[] ropeShape = {b, s, cs.halfDim()};
+            g.stepInputs.put("rope_cos", stepFloats(cs.cos(), ropeShape));
+            g.stepInputs.put("rope_sin", stepFloats(cs.sin(), ropeShape));
+            g.stepInputs.put("attention_mask", stepMask(new long[] {b, 1, s, s}, col::fullAdditiveMask));
+            g.stepInputs.put("cache_tokens", longs(new long[] {0}, new long[] {1}));
+            OnnxTensor emptyPast = floats(new float[0], new long[] {b, kvHeads, 0, headDim});
+            for (int l = 0; l < layers; l++) {
+                g.stepInputs.put(pastKey[l], emptyPast);
+                g.stepInputs.put(pastValue[l], emptyPast);
+            }
+            g.fullHiddenDev = store.allocate(OnnxJavaType.FLOAT, b, s, hidden);
+            g.stepHiddenDev = store.allocate(OnnxJavaType.FLOAT, b, newLen, hidden);
+            return;
+        }
         g.fullEmbeds = directFloats(b * s * hidden);
         for (int row = 0; row < b; row++) {
             g.fullEmbeds.put(row * s * hidden, condition, row * c * hidden, c * hidden);
@@ -638,6 +716,32 @@ final class Generation {
         return track(OnnxTensor.createTensor(env, buf, shape));
     }
 
+    /**
+     * A float input every step reads: in the store on the device path (copied there once), otherwise a host tensor
+     * owned by this generation.
+     */
+    private OnnxTensor stepFloats(float[] data, long[] shape) throws OrtException {
+        if (!device) {
+            return floats(data, shape);
+        }
+        StoreTensor t = store.allocate(OnnxJavaType.FLOAT, shape);
+        store.write(t, 0, data, 0, data.length);
+        return t.tensor();
+    }
+
+    /** As {@link #maskTensor}, in the store on the device path (copied there once). */
+    private OnnxTensor stepMask(long[] shape, java.util.function.Consumer<FloatBuffer> fill) throws OrtException {
+        OnnxTensor host = maskTensor(shape, fill);
+        if (!device) {
+            return host;
+        }
+        FloatBuffer values = host.getFloatBuffer();
+        StoreTensor t = store.allocate(OnnxJavaType.FLOAT, shape);
+        store.write(t, 0, values, 0, values.capacity());
+        release(host);
+        return t.tensor();
+    }
+
     private static FloatBuffer directFloats(int n) {
         return ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
@@ -648,6 +752,18 @@ final class Generation {
      */
     private void runStep(Group g, float[] z, float sigma, int step, float[][] raw) throws OrtException {
         setStepInputs(g, z, sigma);
+        if (device) {
+            // Every output is written into the store; only the velocity is read back.
+            g.stepInputs.put("attention_mask", step == 0 ? g.maskStep0 : g.maskSteps);
+            release(runPinned(STEP_EMBED, g.embedInputs,
+                    Map.of("inputs_embeds", g.embedsOut.tensor(), "time_emb", g.timeEmbOut.tensor())));
+            g.stepInputs.put("inputs_embeds", g.embedsOut.tensor());
+            release(runPinned(DECODER, g.stepInputs, Map.of("hidden_states", g.hiddenOut.tensor())));
+            release(runPinned(STEP_HEAD, Map.of("hidden_states", g.hiddenOut.tensor(),
+                    "time_emb", g.timeEmbOut.tensor(), "latents", g.latentsTensor), Map.of("velocity", g.velocityTensor)));
+            readVelocity(g, z.length, raw);
+            return;
+        }
         if (g.boundCache != g.cache) {
             for (int l = 0; l < layers; l++) {
                 g.stepInputs.put(pastKey[l], (OnnxTensor) g.cache.get(presentKey[l]).orElseThrow());
@@ -679,6 +795,24 @@ final class Generation {
         int b = g.batch, c = g.conditionLength, s = g.sequenceLength, newLen = g.stepTokens;
         int hidden = model.manifest().transformer().hiddenSize();
         setStepInputs(g, z, sigma);
+        if (device) {
+            // The step's rows move inside the store: into the sequence, and its output rows out to step_head.
+            release(runPinned(STEP_EMBED, g.embedInputs,
+                    Map.of("inputs_embeds", g.embedsOut.tensor(), "time_emb", g.timeEmbOut.tensor())));
+            for (int row = 0; row < b; row++) {
+                store.copy(g.embedsOut, (long) row * newLen * hidden, g.fullEmbedsDev, ((long) row * s + c) * hidden,
+                        (long) newLen * hidden);
+            }
+            release(runPinned(DECODER, g.stepInputs, Map.of("hidden_states", g.fullHiddenDev.tensor())));
+            for (int row = 0; row < b; row++) {
+                store.copy(g.fullHiddenDev, ((long) row * s + c) * hidden, g.stepHiddenDev, (long) row * newLen * hidden,
+                        (long) newLen * hidden);
+            }
+            release(runPinned(STEP_HEAD, Map.of("hidden_states", g.stepHiddenDev.tensor(),
+                    "time_emb", g.timeEmbOut.tensor(), "latents", g.latentsTensor), Map.of("velocity", g.velocityTensor)));
+            readVelocity(g, z.length, raw);
+            return;
+        }
         try (Scope sc = new Scope()) {
             OrtSession.Result embedded = sc.run(STEP_EMBED, g.embedInputs);
             FloatBuffer stepRows = ((OnnxTensor) embedded.get("inputs_embeds").orElseThrow()).getFloatBuffer();
@@ -702,14 +836,14 @@ final class Generation {
         readVelocity(g, z.length, raw);
     }
 
-    /** Writes the step's latents (one copy per row group) and timestep into the group's input buffers. */
-    private static void setStepInputs(Group g, float[] z, float sigma) {
+    /** Writes the step's latents (one copy per row group) and timestep into the group's input tensors. */
+    private void setStepInputs(Group g, float[] z, float sigma) {
         for (int k = 0; k < g.branches.length; k++) {
-            g.latents.put(k * z.length, z);
+            store.write(g.latents, (long) k * z.length, z, 0, z.length);
         }
-        for (int i = 0; i < g.timestep.capacity(); i++) {
-            g.timestep.put(i, sigma);
-        }
+        float[] ts = new float[(int) g.timestep.elements()];
+        java.util.Arrays.fill(ts, sigma);
+        store.write(g.timestep, 0, ts, 0, ts.length);
     }
 
     /** step_head into the group's velocity buffer (CPU: ONNX Runtime writes it in place). */
@@ -719,13 +853,13 @@ final class Generation {
         } else {
             // Pre-made outputs are tested on the CPU provider only; elsewhere ORT allocates and we copy.
             FloatBuffer out = ((OnnxTensor) s.run(STEP_HEAD, headInputs).get(0)).getFloatBuffer();
-            g.velocity.put(0, out, 0, out.capacity());
+            store.write(g.velocity, 0, out, 0, out.capacity());
         }
     }
 
-    private static void readVelocity(Group g, int per, float[][] raw) {
+    private void readVelocity(Group g, int per, float[][] raw) {
         for (int k = 0; k < g.branches.length; k++) {
-            g.velocity.get(k * per, raw[g.branches[k]]);
+            store.read(g.velocity, (long) k * per, raw[g.branches[k]], 0, per);
         }
     }
 
@@ -762,7 +896,9 @@ final class Generation {
         OrtSession.Result r = outputs == null ? session.run(inputs, runOptions)
                 : session.run(inputs, outputs, runOptions);
         graphNanos += System.nanoTime() - t0;
-        return track(r);
+        track(r);
+        store.transfers().run(store, inputs, Map.of(), r);
+        return r;
     }
 
     /**
@@ -771,12 +907,23 @@ final class Generation {
      */
     private OrtSession.Result runInto(String graph, Map<String, OnnxTensor> inputs, String name, OnnxTensor output)
             throws OrtException {
+        return runPinned(graph, inputs, Map.of(name, output));
+    }
+
+    /**
+     * Runs a graph whose only fetched outputs are {@code pinned}, written by ONNX Runtime into the given tensors
+     * wherever their memory is; the returned result is owned by this generation and does not own them.
+     */
+    private OrtSession.Result runPinned(String graph, Map<String, OnnxTensor> inputs, Map<String, OnnxTensor> pinned)
+            throws OrtException {
         OrtSession session = sessions.session(graph);
         RUNS.incrementAndGet();
         long t0 = System.nanoTime();
-        OrtSession.Result r = session.run(inputs, Collections.emptySet(), Map.of(name, output), runOptions);
+        OrtSession.Result r = session.run(inputs, Collections.emptySet(), pinned, runOptions);
         graphNanos += System.nanoTime() - t0;
-        return track(r);
+        track(r);
+        store.transfers().run(store, inputs, pinned, r);
+        return r;
     }
 
     private <T extends AutoCloseable> T track(T resource) {

@@ -7,6 +7,7 @@ import io.omnigen4j.sdk.prompt.PromptTokenizer;
 import io.omnigen4j.sdk.runtime.ExecutionProvider;
 import io.omnigen4j.sdk.runtime.ModelSessions;
 import io.omnigen4j.sdk.runtime.RuntimeOptions;
+import io.omnigen4j.sdk.runtime.TensorStores;
 import io.omnigen4j.sdk.sampling.LatentCodec;
 import io.omnigen4j.sdk.vae.TiledVae;
 
@@ -52,6 +53,8 @@ public final class OmniGen implements AutoCloseable {
     private final RotaryTables rotary;
     private final LatentCodec latentCodec;
     private final ConditionCache conditionCache;
+    /** Where generations keep their per-call tensors (resolved at load). */
+    private final TensorStores tensorStores;
     private final TiledVae tiledVae;
     /** Cancelled by {@link #close()}: stops the generations in flight. */
     private final CancellationToken closing = new CancellationToken();
@@ -60,8 +63,10 @@ public final class OmniGen implements AutoCloseable {
     private int active;
     private boolean closed;
 
-    private OmniGen(ModelFolder folder, ModelSessions sessions, PromptTokenizer tokenizer, RuntimeOptions options) {
+    private OmniGen(ModelFolder folder, ModelSessions sessions, PromptTokenizer tokenizer, RuntimeOptions options,
+                    TensorStores tensorStores) {
         this.folder = folder;
+        this.tensorStores = tensorStores;
         this.conditionCache = new ConditionCache(options.conditionCacheEntries());
         this.tiledVae = new TiledVae(options.vaeTiling(), options.vaeTileSize(folder.manifest().vaeConvolution()),
                 folder.manifest().omnigen().vaeDownscale());
@@ -114,7 +119,14 @@ public final class OmniGen implements AutoCloseable {
             throw new OmniGenException("cannot load the tokenizer " + folder.tokenizerFile() + ": " + e.getMessage(), e);
         }
         try {
-            return new OmniGen(folder, ModelSessions.open(folder, options), tok, options);
+            ModelSessions sessions = ModelSessions.open(folder, options);
+            try {
+                return new OmniGen(folder, sessions, tok, options,
+                        TensorStores.resolve(options.tensorPlacement(), sessions.provider()));
+            } catch (OmniGenException | RuntimeException e) {
+                sessions.close();
+                throw e;
+            }
         } catch (OmniGenException | RuntimeException e) {
             tok.close();
             throw e;
@@ -252,6 +264,11 @@ public final class OmniGen implements AutoCloseable {
     /** The VAE tiling of {@link RuntimeOptions#vaeTiling()} for this model's downscale factor. */
     TiledVae tiledVae() {
         return tiledVae;
+    }
+
+    /** The resolved tensor placement: each generation opens its {@link io.omnigen4j.sdk.runtime.TensorStore} here. */
+    TensorStores tensorStores() {
+        return tensorStores;
     }
 
     ConditionCache conditionCache() {

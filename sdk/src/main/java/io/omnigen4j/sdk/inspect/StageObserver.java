@@ -90,4 +90,15 @@ public interface StageObserver {
     default void decoded(float[] decoderInput, long[] latentShape, float[] decoderOutput, float[] image01,
                          long[] imageShape) {
     }
+
+    /**
+     * The host↔device copies of the generation, by phase ({@code "prepare"}, {@code "prefill"}, {@code "step 0"},
+     * …, {@code "decode"}), counted by its {@link io.omnigen4j.sdk.runtime.TensorStore}; called once, after {@link
+     * #decoded}.
+     *
+     * @param phases one entry per phase, in order
+     * @param store  the store's {@link io.omnigen4j.sdk.runtime.TensorStore#description()}
+     */
+    default void transfers(java.util.List<io.omnigen4j.sdk.runtime.TransferStats> phases, String store) {
+    }
 }

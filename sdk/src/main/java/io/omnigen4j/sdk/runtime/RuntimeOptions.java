@@ -51,11 +51,15 @@ import java.util.Objects;
  * @param integrityCheck    how much of the model folder's content is hashed at load against the manifest's
  *                          checksums ({@link IntegrityCheck}; default {@link IntegrityCheck#SAMPLED}: small files
  *                          whole, 1 MiB of each weight file; {@link IntegrityCheck#FULL} reads the whole folder)
+ * @param tensorPlacement   where each generation keeps its condition K/V, latents and step outputs ({@link
+ *                          TensorPlacement}; default {@link TensorPlacement#AUTO}: in the provider's memory when a
+ *                          device allocator is available for it, otherwise host memory copied at each run, with one
+ *                          log line at load saying why)
  */
 public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, int intraOpThreads,
                              Optimization optimization, Path optimizedModelDir, int conditionCacheEntries,
                              VaeTiling vaeTiling, int vaeTileSize, CpuArena cpuArena,
-                             IntegrityCheck integrityCheck) {
+                             IntegrityCheck integrityCheck, TensorPlacement tensorPlacement) {
 
     /** ONNX Runtime's graph optimisation level for the sessions. */
     public enum Optimization {
@@ -106,7 +110,8 @@ public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, 
      */
     public RuntimeOptions withCpuArena(CpuArena arena) {
         return new RuntimeOptions(provider, fallbackToCpu, intraOpThreads, optimization, optimizedModelDir,
-                conditionCacheEntries, vaeTiling, vaeTileSize, Objects.requireNonNull(arena, "arena"), integrityCheck);
+                conditionCacheEntries, vaeTiling, vaeTileSize, Objects.requireNonNull(arena, "arena"), integrityCheck,
+                tensorPlacement);
     }
 
     /**
@@ -150,6 +155,7 @@ public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, 
         private VaeTiling vaeTiling = VaeTiling.AUTO;
         private int vaeTileSize = AUTO_VAE_TILE_SIZE;
         private IntegrityCheck integrityCheck = IntegrityCheck.SAMPLED;
+        private TensorPlacement tensorPlacement = TensorPlacement.AUTO;
 
         /** Default number of condition K/V entries kept between calls. */
         public static final int DEFAULT_CONDITION_CACHE_ENTRIES = 4;
@@ -279,6 +285,17 @@ public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, 
         }
 
         /**
+         * Where each generation keeps its per-call tensors (default {@link TensorPlacement#AUTO}).
+         *
+         * @param p not null
+         * @return this builder
+         */
+        public Builder tensorPlacement(TensorPlacement p) {
+            this.tensorPlacement = Objects.requireNonNull(p, "tensorPlacement");
+            return this;
+        }
+
+        /**
          * Validates the settings and builds the options.
          * @return the immutable options
          * @throws IllegalArgumentException naming the setting that is out of range
@@ -298,7 +315,7 @@ public record RuntimeOptions(ExecutionProvider provider, boolean fallbackToCpu, 
                         + " (the quarter-tile overlap must be whole 8-pixel latent cells), got " + vaeTileSize);
             }
             return new RuntimeOptions(provider, fallbackToCpu, intraOpThreads, optimization, optimizedModelDir,
-                    conditionCacheEntries, vaeTiling, vaeTileSize, cpuArena, integrityCheck);
+                    conditionCacheEntries, vaeTiling, vaeTileSize, cpuArena, integrityCheck, tensorPlacement);
         }
     }
 }

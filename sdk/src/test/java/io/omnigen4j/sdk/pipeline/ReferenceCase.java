@@ -16,6 +16,11 @@ final class ReferenceCase {
     }
 
     static GenerationRequest request(JsonNode cj, SafetensorsFile t) throws IOException {
+        return builder(cj, t).build();
+    }
+
+    /** The case's request, still open for more settings (an observer). */
+    static GenerationRequest.Builder builder(JsonNode cj, SafetensorsFile t) throws IOException {
         JsonNode args = cj.get("pipeline_args");
         GenerationRequest.Builder b = GenerationRequest.builder();
         int imageIndex = 0;
@@ -50,7 +55,7 @@ final class ReferenceCase {
             eps.add(t.floats("vae_encode." + n + ".eps"));
         }
         b.noiseSource(new RecordedNoiseSource(t.floats("latents.z0"), eps));
-        return b.build();
+        return b;
     }
 
     /** input_images is a flat list for one prompt, or a list per prompt. */
