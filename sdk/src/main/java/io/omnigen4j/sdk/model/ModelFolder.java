@@ -150,7 +150,7 @@ public final class ModelFolder {
         }
     }
 
-    /** Graphs present, graphs revision supported. */
+    /** Graphs present, graphs revision and precision supported. */
     private static void checkStructure(String file, ModelManifest m) throws ModelFolderException {
         int revision = m.graphsRevision() == null ? 1 : m.graphsRevision();
         if (revision < ModelManifest.MIN_GRAPHS_REVISION || revision > ModelManifest.MAX_GRAPHS_REVISION) {
@@ -164,6 +164,10 @@ public final class ModelFolder {
             if (!m.graphs().containsKey(g)) {
                 throw new ModelFolderException(file + " lists no graph '" + g + "'; re-export the model");
             }
+        }
+        if (m.precision() != null && !ModelManifest.PRECISIONS.contains(m.precision())) {
+            throw new ModelFolderException(file + ": precision '" + m.precision() + "' is not one this SDK runs "
+                    + ModelManifest.PRECISIONS + "; export the checkpoint again with this version's exporter");
         }
     }
 

@@ -47,6 +47,13 @@ public record ModelManifest(
     public static final int MIN_GRAPHS_REVISION = 3;
     /** The newest graph layout this SDK runs (see {@link #MIN_GRAPHS_REVISION}). */
     public static final int MAX_GRAPHS_REVISION = 6;
+    /**
+     * The transformer precisions this SDK runs ({@code precision} in the manifest; absent in folders from before the
+     * field means fp32): {@code fp32}, weight-only quantized {@code int8} / {@code int4}, and the GPU precisions
+     * {@code fp16} / {@code bf16} (half-precision weights and compute, float32 graph inputs and outputs). fp16 runs
+     * on the CPU provider, slowly; bf16 needs the CUDA provider (ONNX Runtime's CPU provider has no bfloat16 MatMul).
+     */
+    public static final List<String> PRECISIONS = List.of("fp32", "int8", "int4", "fp16", "bf16");
 
     /**
      * How the transformer's weights are quantized; null in fp32 folders (and folders from before the field). The

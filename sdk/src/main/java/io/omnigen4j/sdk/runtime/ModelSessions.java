@@ -54,6 +54,11 @@ public final class ModelSessions implements AutoCloseable {
                 provider = ExecutionProvider.CPU;
             }
         }
+        String precisionWarning = precisionCheck(folder.manifest().precision(), provider,
+                !provider.equals(options.provider()));
+        if (precisionWarning != null) {
+            LOG.warn(precisionWarning);
+        }
         Map<String, OrtSession> sessions = new LinkedHashMap<>();
         boolean arena = options.cpuArena().enabledFor(transformerWeightBytes(folder.manifest()));
         if (!arena) {
@@ -77,6 +82,38 @@ public final class ModelSessions implements AutoCloseable {
             throw new OmniGenException("cannot load " + folder.path() + ": " + e.getMessage(), e);
         }
         return new ModelSessions(env, sessions, provider);
+    }
+
+    /**
+     * Whether a model of {@code precision} can run on {@code provider}, checked before any session is created.
+     * bf16 on the CPU provider is an error naming the fix (ONNX Runtime's CPU provider has no bfloat16 MatMul and
+     * would fail with ORT_NOT_IMPLEMENTED); fp16 on the CPU gives a warning (it runs, with float16 MatMul kernels
+     * several times slower than float32 there, and Casts around every float32 op).
+     *
+     * @param precision  the manifest's precision (null: fp32)
+     * @param provider   the provider the sessions will use
+     * @param fellBack   CUDA was requested but unavailable, so {@code provider} is the CPU fallback
+     * @return the warning to log, or null when there is nothing to say
+     * @throws ProviderUnavailableException for bf16 on the CPU provider
+     */
+    static String precisionCheck(String precision, ExecutionProvider provider, boolean fellBack)
+            throws ProviderUnavailableException {
+        if (provider.kind() != ExecutionProvider.Kind.CPU || precision == null) {
+            return null;
+        }
+        String why = fellBack ? " (CUDA was requested but unavailable, so the load fell back to the CPU)" : "";
+        if (precision.equals("bf16")) {
+            throw new ProviderUnavailableException("this model was exported with --precision bf16, which ONNX"
+                    + " Runtime's CPU provider cannot run" + why + ": it has no bfloat16 MatMul kernel"
+                    + " (ORT_NOT_IMPLEMENTED). Export with --precision fp32/int8 for the CPU, or use the CUDA provider"
+                    + " (RuntimeOptions.provider(ExecutionProvider.cuda(0)), --provider cuda).", null);
+        }
+        if (precision.equals("fp16")) {
+            return "this model was exported with --precision fp16 for GPUs; it runs on the CPU provider" + why
+                    + ", but slowly (ONNX Runtime's CPU float16 MatMul is several times slower than float32). Export"
+                    + " with --precision fp32/int8 for the CPU, or use the CUDA provider.";
+        }
+        return null;
     }
 
     /** Bytes of the transformer's weight files (every data file of the decoder graph). */
