@@ -141,7 +141,11 @@ public final class OmniGenCli implements Callable<Integer> {
     /** Names within a small edit distance of {@code typed} (about one typo per four letters), nearest first. */
     static List<String> closest(String typed, List<String> names) {
         String t = typed.toLowerCase(Locale.ROOT);
-        int allowed = Math.max(1, Math.min(3, t.replaceFirst("^-+", "").length() / 4));
+        int letters = t.replaceFirst("^-+", "").length();
+        if (letters < 3) {
+            return List.of(); // "-x" is one edit from every short option: no useful guess
+        }
+        int allowed = Math.max(1, Math.min(3, letters / 4));
         Map<String, Integer> distance = new LinkedHashMap<>();
         for (String n : names) {
             int d = editDistance(t, n.toLowerCase(Locale.ROOT));

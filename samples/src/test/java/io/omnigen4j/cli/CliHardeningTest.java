@@ -223,6 +223,10 @@ class CliHardeningTest {
         assertEquals(1, OmniGenCli.editDistance("genrate", "generate"));
         assertEquals(1, OmniGenCli.editDistance("--sede", "--seed"));
         assertEquals(List.of("generate"), OmniGenCli.closest("genrate", List.of("generate", "export", "info")));
+        assertEquals(List.of(), OmniGenCli.closest("-x", List.of("-h", "-V", "-p")));
+        Run shortOption = run("generate", "-p", "x", "-x");
+        shortOption.assertOneLineError(2, "Unknown option: '-x'");
+        assertFalse(shortOption.err().contains("did you mean"), shortOption.err());
     }
 
     // ---- every error in option names ----------------------------------------------------------------------------
