@@ -14,7 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code omnigen4j-conformance --fixtures DIR [--precision fp32|int8|int4] [--report FILE.json] [--case NAME…]
+ * {@code omnigen4j-conformance --fixtures DIR [--precision fp32|int8|int4|fp16] [--report FILE.json] [--case NAME…]
  * [--stage NAME] [--threads N]}. Prints the table (case, stage, max abs error, tolerance, result), the worst error per
  * stage over all cases and the closing line {@code N passed, M failed};
  * exit code 0 only when every case passes, 1 when a case fails, 2 for a usage or fixture-folder error.
@@ -34,7 +34,8 @@ public final class ConformanceCommand implements Callable<Integer> {
 
     @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32",
             description = "Transformer weight precision of the export: fp32, int8 or int4 (weight-only quantization,"
-                    + " as the exporter's --precision). Stages that depend on the transformer's weights are judged"
+                    + " as the exporter's --precision) or fp16 (half-precision weights and compute; bf16 has no"
+                    + " bounds, the CPU cannot run it). Stages that depend on the transformer's weights are judged"
                     + " with that precision's bounds; the others keep the float32 bounds. Default: ${DEFAULT-VALUE}.")
     String precision;
 

@@ -186,7 +186,9 @@ public record Report(Path fixtures, int threads, Precision precision, List<CaseR
     /** Precision line and the worst error per kind of stage over all cases. */
     private void worstTable(StringBuilder sb) {
         sb.append('\n').append("Precision ").append(precision.id()).append(precision == Precision.FP32
-                ? " (float32 weights)" : " (transformer weights " + precision.id() + ", activations and VAE float32;"
+                ? " (float32 weights)" : (precision == Precision.FP16 || precision == Precision.BF16
+                ? " (transformer weights and compute " + precision.id() + ", norms, softmax, residual stream and VAE"
+                + " float32;" : " (transformer weights " + precision.id() + ", activations and VAE float32;")
                 + " transformer-dependent stages judged with the " + precision.id() + " bounds)").append('\n');
         List<Worst> worst = worstPerStage();
         if (worst.isEmpty()) {

@@ -56,6 +56,9 @@ public record Tolerance(double atol, double rtol, String label, double minCorrel
     }
 
     static String plain(double v) {
-        return new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
+        // Correlation floors close to 1 (fp16: 0.999985) keep two significant digits of 1 − v, not "1".
+        int digits = v > 0 && v < 1 ? Math.max(4, 2 - (int) Math.floor(Math.log10(1 - v))) : 4;
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(digits)).stripTrailingZeros()
+                .toPlainString();
     }
 }

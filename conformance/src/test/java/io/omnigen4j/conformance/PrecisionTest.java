@@ -51,19 +51,23 @@ class PrecisionTest {
         assertSame(Precision.FP32, RunOptions.of(Path.of("x")).precision());
         assertSame(PrecisionTolerances.FP32, RunOptions.of(Path.of("x")).tolerances());
         assertSame(PrecisionTolerances.INT4, RunOptions.of(Path.of("x")).withPrecision(Precision.INT4).tolerances());
-        assertThrows(IllegalArgumentException.class, () -> PrecisionTolerances.parse("fp16"));
+        assertSame(Precision.FP16, PrecisionTolerances.parse("FP16"));
+        assertSame(PrecisionTolerances.FP16, RunOptions.of(Path.of("x")).withPrecision(Precision.FP16).tolerances());
+        IllegalArgumentException bf16 = assertThrows(IllegalArgumentException.class,
+                () -> PrecisionTolerances.parse("bf16"));
+        assertTrue(bf16.getMessage().contains("no bfloat16 MatMul"), bf16.getMessage());
         assertThrows(IllegalArgumentException.class, () -> RunOptions.of(Path.of("x")).withPrecision(Precision.BF16));
     }
 
     @Test
     void unknownPrecisionIsAOneLineUsageError() {
-        for (String bad : List.of("int9", "fp16", "")) {
+        for (String bad : List.of("int9", "fp8", "")) {
             Cli r = cli("--fixtures", FixtureFiles.shared().toString(), "--precision", bad, "--quiet");
             assertEquals(2, r.exit(), bad);
             assertEquals("", r.out(), "nothing on stdout");
             List<String> lines = r.err().lines().toList();
             assertEquals(1, lines.size(), "one line: " + r.err());
-            assertEquals("conformance: unknown precision '" + bad + "'; use fp32, int8 or int4", lines.get(0));
+            assertEquals("conformance: unknown precision '" + bad + "'; use fp32, int8, int4 or fp16", lines.get(0));
         }
     }
 
@@ -135,6 +139,37 @@ class PrecisionTest {
         assertEquals(Tolerances.SIGMA.label(), worst(root, "scheduler.sigma").get("tolerance").asText());
         assertEquals(0.0, worst(root, "scheduler.sigma").get("max_abs_error").asDouble());
         assertEquals("exact", worst(root, "tokenizer.call.*").get("tolerance").asText());
+    }
+
+    /**
+     * fp16 (half-precision weights and compute) on the CPU provider: the t2i case passes with the fp16 bounds, its
+     * raw outputs are off by more than float32's bound allows and far less than int8's, and fp16 bounds sit between
+     * float32's and int8's at every stage.
+     */
+    @Test
+    void fp16RunPassesWithTheFp16Bounds() {
+        Report r = ConformanceRunner.run(RunOptions.of(FixtureFiles.shared()).withCases(List.of("t2i"))
+                .withPrecision(Precision.FP16));
+        System.out.print(r.toTable());
+        assertTrue(r.allPassed());
+        assertTrue(r.toTable().contains("\nPrecision fp16 (transformer weights and compute fp16"), "precision line");
+        Report.Worst raw = r.worstPerStage().stream().filter(w -> w.stage().equals("step.*.raw.*")).findFirst()
+                .orElseThrow();
+        assertEquals(PrecisionTolerances.FP16.raw().label(), raw.tolerance());
+        assertTrue(raw.maxAbsError() > Tolerances.STEP.bound(100), "float32 would reject " + raw.maxAbsError());
+        assertTrue(raw.maxAbsError() <= PrecisionTolerances.FP16.raw().atol());
+        assertTrue(raw.maxAbsError() < PrecisionTolerances.INT8.raw().atol() / 10, "fp16 far closer than int8");
+        PrecisionTolerances h = PrecisionTolerances.FP16;
+        PrecisionTolerances q = PrecisionTolerances.INT8;
+        assertTrue(h.raw().bound(10) > PrecisionTolerances.FP32.raw().bound(10));
+        for (Tolerance[] pair : new Tolerance[][] {{h.raw(), q.raw()}, {h.velocity(), q.velocity()},
+                {h.latents(), q.latents()}, {h.finalLatents(), q.finalLatents()},
+                {h.decoderInput(), q.decoderInput()}, {h.decoderOutput(), q.decoderOutput()},
+                {h.image01(), q.image01()}}) {
+            assertTrue(pair[0].atol() < pair[1].atol() && pair[0].minCorrelation() > pair[1].minCorrelation(),
+                    pair[0].label() + " vs " + pair[1].label());
+        }
+        assertEquals("≤2 levels on ≥95%, never >4, r ≥ 0.99984", h.uint8().label());
     }
 
     @Test
