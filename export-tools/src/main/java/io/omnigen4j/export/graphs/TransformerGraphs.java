@@ -84,7 +84,9 @@ public final class TransformerGraphs {
 
     /**
      * As above; {@code halfResidual} (half-precision weights only) keeps the residual stream in float16/bfloat16 as
-     * well, with RMSNormalization computing in float32 inside ({@code stash_type} 1). Used to measure that choice.
+     * well: each residual add is fused with the following RMSNorm into a
+     * {@code com.microsoft.SkipSimplifiedLayerNormalization} (normalising in float32 inside, returning the sum in the
+     * half type), the first norm an RMSNormalization-23 on the half-type input. Used to measure that choice.
      */
     TransformerGraphs(TransformerDims dims, CheckpointWeights weights, int headsPerAttention, boolean halfResidual) {
         this.d = dims;
@@ -108,18 +110,23 @@ public final class TransformerGraphs {
         return half ? g.op("Cast").in(x).attr("to", (long) OnnxType.FLOAT.code()).out() : x;
     }
 
-    /** A sub-layer's output in the residual stream's type. */
-    private Value toResidual(GraphBuilder g, Value x) {
-        return halfResidual ? x : toFloat(g, x);
+    /** The float32 residual stream's RMSNorm, output in the compute type (the projections' input). */
+    private Value normToCompute(GraphBuilder g, Value h, String gain) {
+        return toCompute(g, rmsNorm(g, h, w.plainFloat(g, gain, d.hidden()), d.rmsEps()));
     }
 
-    /** The residual stream's RMSNorm, output in the compute type (the projections' input). */
-    private Value normToCompute(GraphBuilder g, Value h, String gain) {
-        if (halfResidual) {
-            // RMSNormalization-23 computes in float32 (stash_type 1, the default) and returns the gain's type.
-            return rmsNorm(g, h, w.plain(g, gain, d.hidden()), d.rmsEps());
+    /**
+     * Half-type residual only: {@code h + x} and its RMSNorm in one SkipSimplifiedLayerNormalization; returns
+     * {normed, sum}. Without {@code x} (the first layer) an RMSNormalization-23 of {@code h} (float32 inside).
+     */
+    private Value[] skipNorm(GraphBuilder g, Value x, Value h, String gain, String tag) {
+        Value gamma = w.plain(g, gain, d.hidden());
+        if (x == null) {
+            return new Value[] {rmsNorm(g, h, gamma, d.rmsEps()), h};
         }
-        return toCompute(g, rmsNorm(g, h, w.plainFloat(g, gain, d.hidden()), d.rmsEps()));
+        Value[] r = g.op("SkipSimplifiedLayerNormalization", GraphBuilder.MS_DOMAIN).in(x, h, gamma)
+                .attr("epsilon", d.rmsEps()).outsNamed(tag + "_normed", "", "", tag + "_sum");
+        return new Value[] {r[0], r[3]};
     }
 
     /**
@@ -256,18 +263,24 @@ public final class TransformerGraphs {
                 h = toCompute(g, h);
             }
         }
+        Value pending = null; // half-type residual: the last sub-layer output, added by the next fused norm
         for (int i = 0; i < d.layers(); i++) {
             final int layer = i;
-            Value[] state = {h};
+            Value[] state = {h, pending};
             Value m = mask;
             Value c = cos;
             Value s = sin;
-            g.scoped("layer" + i, () -> state[0] = decoderLayer(g, layer, state[0], m, c, s, pastK[layer],
-                    pastV[layer], cacheTokens));
+            g.scoped("layer" + i, () -> {
+                Value[] r = decoderLayer(g, layer, state[0], state[1], m, c, s, pastK[layer], pastV[layer],
+                        cacheTokens);
+                state[0] = r[0];
+                state[1] = r[1];
+            });
             h = state[0];
+            pending = state[1];
         }
         if (halfResidual) {
-            h = toFloat(g, h);
+            h = toFloat(g, add(g, h, pending));
         }
         g.output(g.op("Identity").in(h).out(), "hidden_states", OnnxType.FLOAT, "batch", "new_len", d.hidden());
         return g;
@@ -314,15 +327,24 @@ public final class TransformerGraphs {
     /**
      * One Phi-3 decoder layer over the new tokens, attending to {@code past} K/V (possibly empty) and their own. The
      * rotated K/V of the first {@code cacheTokens} new tokens become the outputs {@code present_key_i} /
-     * {@code present_value_i} (a step's {@code cacheTokens} = 0 gives empty ones).
+     * {@code present_value_i} (a step's {@code cacheTokens} = 0 gives empty ones). Returns {residual, pending}:
+     * pending is null with the float32 residual; with the half-type one it is the MLP output, left for the next
+     * layer's fused norm (or the final add) to add.
      */
-    private Value decoderLayer(GraphBuilder g, int i, Value h, Value mask, Value cos, Value sin, Value pastK,
-                               Value pastV, Value cacheTokens) {
+    private Value[] decoderLayer(GraphBuilder g, int i, Value h, Value pending, Value mask, Value cos, Value sin,
+                                 Value pastK, Value pastV, Value cacheTokens) {
         String p = "llm.layers." + i + ".";
         int hd = d.headDim();
         int qDim = d.heads() * hd;
         int kvDim = d.kvHeads() * hd;
-        Value x = normToCompute(g, h, p + "input_layernorm.weight");
+        Value x;
+        if (halfResidual) {
+            Value[] r = skipNorm(g, pending, h, p + "input_layernorm.weight", "layer" + i + "/input_norm");
+            x = r[0];
+            h = r[1];
+        } else {
+            x = normToCompute(g, h, p + "input_layernorm.weight");
+        }
         // Separate q/k/v (and gate/up) projections on row blocks of the fused checkpoint weights: the same products
         // without the Split copies of the fused outputs (about 2-3 % of a step on the CPU).
         String qkvName = p + "self_attn.qkv_proj.weight";
@@ -340,15 +362,22 @@ public final class TransformerGraphs {
         Value vAll = withPresent(g, toHeads(g, v, d.kvHeads()), pastV, cacheTokens, presentValue(i));
         Value attn = attention(g, q, kAll, vAll, mask);
         Value o = w.project(g, attn, p + "self_attn.o_proj.weight", d.hidden(), qDim);
-        h = add(g, h, toResidual(g, o));
-        Value x2 = normToCompute(g, h, p + "post_attention_layernorm.weight");
+        Value x2;
+        if (halfResidual) {
+            Value[] r = skipNorm(g, o, h, p + "post_attention_layernorm.weight", "layer" + i + "/post_attention_norm");
+            x2 = r[0];
+            h = r[1];
+        } else {
+            h = add(g, h, toFloat(g, o));
+            x2 = normToCompute(g, h, p + "post_attention_layernorm.weight");
+        }
         String guName = p + "mlp.gate_up_proj.weight";
         int inter = d.intermediate();
         Value gate = w.project(g, x2, guName, 2L * inter, d.hidden(), 0, inter);
         Value up = w.project(g, x2, guName, 2L * inter, d.hidden(), inter, inter);
         Value act = mul(g, up, silu(g, gate));
         Value down = w.project(g, act, p + "mlp.down_proj.weight", d.hidden(), inter);
-        return add(g, h, toResidual(g, down));
+        return halfResidual ? new Value[] {h, down} : new Value[] {add(g, h, toFloat(g, down)), null};
     }
 
     /**

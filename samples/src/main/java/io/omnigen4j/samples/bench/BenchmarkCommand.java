@@ -97,9 +97,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
                     + " one text-to-image and one edit call, RSS after load and peak RSS."})
     String specName;
 
-    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|int8|int4",
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|int8|int4|fp16|bf16",
             description = "Precision of the export (default ${DEFAULT-VALUE}); each precision has its own model"
-                    + " folder in DIR (model/, model-int8/, model-int4/).")
+                    + " folder in DIR (model/, model-int8/, model-int4/, model-fp16/, ...). fp16 and bf16 are the"
+                    + " GPU precisions: fp16 also runs (slowly) on the CPU, bf16 needs --provider cuda.")
     String precisionName;
 
     @Option(names = "--size", paramLabel = "PX",
@@ -246,6 +247,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--provider: " + e.getMessage());
         }
+        if (precision == ExportOptions.Precision.BF16 && provider.kind() == ExecutionProvider.Kind.CPU) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--precision bf16 needs --provider cuda:"
+                    + " ONNX Runtime's CPU provider has no bfloat16 MatMul (use fp32, int8, int4 or fp16 on the CPU)");
+        }
         BenchFolder folder = new BenchFolder(dir);
         if (attentionHeadsPerNode != null) {
             if (attentionHeadsPerNode < 1) {
@@ -344,7 +349,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
             case "fp32" -> ExportOptions.Precision.FP32;
             case "int8" -> ExportOptions.Precision.INT8;
             case "int4" -> ExportOptions.Precision.INT4;
-            default -> throw new IllegalArgumentException("unknown precision '" + name + "'; use fp32, int8 or int4");
+            case "fp16" -> ExportOptions.Precision.FP16;
+            case "bf16" -> ExportOptions.Precision.BF16;
+            default -> throw new IllegalArgumentException("unknown precision '" + name
+                    + "'; use fp32, int8, int4, fp16 or bf16");
         };
     }
 

@@ -159,21 +159,22 @@ class BenchRealSizeTest {
         assertNull(current.staleReason());
     }
 
-    /** A precision the exporter does not make (yet) is one line on stderr, exit 2, before anything is written. */
+    /** An unknown precision, or bf16 on the CPU provider, is one line on stderr, exit 2, before anything is written. */
     @Test
     void unsupportedPrecisionIsACleanUsageError() {
         Path dir = tmp.resolve("unsupported");
         Run unknown = omnigenBench(null, "--spec", "real-tiny", "--dir", dir.toString(), "--precision", "int3");
         assertEquals(2, unknown.exitCode(), unknown.err());
-        assertEquals("error: unknown precision 'int3'; use fp32, int8 or int4 (see 'omnigen bench --help')",
+        assertEquals("error: --precision: unknown precision 'int3'; use fp32, int8, int4, fp16 or bf16"
+                + " (see 'omnigen bench --help')",
                 unknown.err().strip());
         assertFalse(Files.exists(dir.resolve("checkpoint")));
 
-        Run fp16 = omnigenBench(null, "--spec", "real-tiny", "--dir", dir.toString(), "--precision", "fp16");
-        assertEquals(2, fp16.exitCode(), fp16.err());
-        String err = fp16.err().strip();
+        Run bf16 = omnigenBench(null, "--spec", "real-tiny", "--dir", dir.toString(), "--precision", "bf16");
+        assertEquals(2, bf16.exitCode(), bf16.err());
+        String err = bf16.err().strip();
         assertFalse(err.contains("\n"), "one line: " + err);
-        assertTrue(err.startsWith("error: ") && err.contains("fp16"), err);
+        assertTrue(err.startsWith("error: --precision bf16 needs --provider cuda"), err);
         assertFalse(Files.exists(dir.resolve("checkpoint")), "rejected before generating");
     }
 
