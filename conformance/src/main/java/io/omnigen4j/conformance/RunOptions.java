@@ -16,7 +16,7 @@ import java.util.function.Consumer;
  * @param stages    stage-name prefixes to compare and show; empty = every stage
  * @param threads   ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose
  * @param progress  receives one line per export / case (for stderr); never null
- * @param precision the transformer weight precision the models are exported with (fp32, int8 or int4); the
+ * @param precision the transformer weight precision the models are exported with (fp32, int8, int4 or fp16); the
  *                  transformer-dependent stages are judged with {@link PrecisionTolerances#of} that precision
  * @param provider  where the graphs run (CPU by default; CUDA needs the onnxruntime_gpu build on the classpath)
  */
