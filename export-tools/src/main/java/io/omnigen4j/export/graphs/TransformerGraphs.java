@@ -40,9 +40,10 @@ import static io.omnigen4j.export.graphs.Ops.unsqueeze;
  * compute in it, while every graph input and output stays float32 (a Cast at the boundary), so the SDK and the
  * manifest's I/O contract do not change. Kept in float32: the RMS norms (and their gains), the final LayerNorm and
  * adaLN modulation arithmetic, the timestep features, and the residual stream between the layers (each sub-layer's
- * output is cast up and added in float32; measured against a float16 residual in conformance/README.md). Attention
- * asks for a float32 softmax ({@code softmax_precision}); the additive mask is clamped to the half type's lowest
- * finite value before the cast (−FLT_MAX would become −inf). The float32 and quantized graphs are unchanged: every
+ * output is cast up and added in float32; measured against a float16 residual in conformance/README.md). The
+ * softmax runs in float32 inside ONNX Runtime's Attention kernels (the graphs set no {@code softmax_precision}, which
+ * its CUDA kernel refuses); the additive mask is clamped to the half type's lowest finite value before the cast
+ * (−FLT_MAX would become −inf). The float32 and quantized graphs are unchanged: every
  * half-precision node is added only in half mode.
  */
 public final class TransformerGraphs {
@@ -420,11 +421,10 @@ public final class TransformerGraphs {
     /** One Attention-23 node in the 4-D [batch, heads, seq, head_dim] layout; K/V already include the past. */
     private Value attentionNode(GraphBuilder g, Value q, Value k4, Value v4, Value mask, int heads) {
         Value q4 = toHeads(g, q, heads);
-        GraphBuilder.NodeBuilder node = g.op("Attention").in(q4, k4, v4, mask);
-        if (half) {
-            node.attr("softmax_precision", (long) OnnxType.FLOAT.code()); // scores softmaxed in float32
-        }
-        Value o4 = node.out();
+        // No softmax_precision in half mode: ONNX Runtime's kernels already softmax in float32 (CPU: converts the
+        // scores; CUDA: flash / memory-efficient attention accumulate in float32), and its CUDA Attention refuses
+        // any softmax_precision with NOT_IMPLEMENTED.
+        Value o4 = g.op("Attention").in(q4, k4, v4, mask).out();
         return reshape(g, transpose(g, o4, 0, 2, 1, 3), 0, 0, (long) heads * d.headDim());
     }
 

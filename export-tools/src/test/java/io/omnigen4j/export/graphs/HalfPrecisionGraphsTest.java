@@ -117,7 +117,9 @@ class HalfPrecisionGraphsTest {
                         }
                         case "Attention" -> {
                             assertEquals(List.of(half, half, half, half), in, where + " (Q, K, V, mask)");
-                            assertEquals(1L, attr(n, "softmax_precision"), where + " softmax in float32");
+                            // Unset: ONNX Runtime's CUDA Attention refuses any softmax_precision (NOT_IMPLEMENTED)
+                            // and its kernels softmax in float32 anyway.
+                            assertEquals(-1L, attr(n, "softmax_precision"), where + " softmax_precision set");
                             opsInHalf.merge(n.getOpType(), 1, Integer::sum);
                         }
                         case "RMSNormalization", "LayerNormalization" ->
