@@ -16,8 +16,9 @@ public enum TensorPlacement {
     HOST,
     /**
      * Always the device path; loading fails with {@link ProviderUnavailableException} when the provider has no device
-     * allocator here. On the CPU provider it uses the CPU allocator, which runs the whole device path on Java 17
-     * with results bit-identical to {@link #HOST}.
+     * allocator here. On the CPU provider it uses a device allocator that serves the CPU when one is on the class
+     * path (omnigen4j-sdk-device: CPU memory through ONNX Runtime's C API), otherwise direct buffers, which run the
+     * whole device path on Java 17; either way with results bit-identical to {@link #HOST}.
      */
     DEVICE
 }

@@ -6,8 +6,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 
 /**
@@ -44,7 +46,20 @@ public final class TensorStores {
     public static TensorStores resolve(TensorPlacement placement, ExecutionProvider provider)
             throws ProviderUnavailableException {
         List<DeviceAllocator> found = new ArrayList<>();
-        ServiceLoader.load(DeviceAllocator.class, TensorStores.class.getClassLoader()).forEach(found::add);
+        Iterator<DeviceAllocator> it = ServiceLoader.load(DeviceAllocator.class, TensorStores.class.getClassLoader())
+                .iterator();
+        while (true) {
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                found.add(it.next());
+            } catch (ServiceConfigurationError | LinkageError e) {
+                // e.g. omnigen4j-sdk-device (Java 22 classes) on an older JVM: that allocator is just unavailable.
+                LOG.debug("A device allocator on the class path cannot be loaded here", e);
+                found.add(unloadable(e));
+            }
+        }
         return resolve(placement, provider, found);
     }
 
@@ -66,9 +81,18 @@ public final class TensorStores {
         }
         if (provider.kind() == ExecutionProvider.Kind.CPU) {
             // The copying path already keeps CPU tensors in the CPU provider's memory; DEVICE runs the device path
-            // with the CPU allocator (bit-identical, and the way CI tests that path).
-            return placement == TensorPlacement.DEVICE
-                    ? new TensorStores(provider, true, null, "device tensors (CPU allocator)") : host(provider);
+            // with the CPU allocator (bit-identical, and the way CI tests that path): a device allocator that serves
+            // the CPU when one is on the class path (its CPU memory through the same calls as a GPU's), else direct
+            // buffers.
+            if (placement != TensorPlacement.DEVICE) {
+                return host(provider);
+            }
+            for (DeviceAllocator a : allocators) {
+                if (a.unavailableReason(provider) == null) {
+                    return new TensorStores(provider, true, a, "device tensors (" + a.name() + ", CPU memory)");
+                }
+            }
+            return new TensorStores(provider, true, null, "device tensors (CPU allocator)");
         }
         List<String> reasons = new ArrayList<>();
         for (DeviceAllocator a : allocators) {
@@ -90,6 +114,31 @@ public final class TensorStores {
         LOG.info("Device tensors unavailable for {}: {}; using the copying path (the condition K/V is copied to the"
                 + " device at every step).", provider, why);
         return host(provider);
+    }
+
+    /** An allocator whose class could not be loaded: never available, and says why. */
+    private static DeviceAllocator unloadable(Throwable e) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        String why = cause instanceof UnsupportedClassVersionError
+                ? "it was compiled for a newer Java (omnigen4j-sdk-device needs Java 22 or newer; this is Java "
+                + Runtime.version() + ")"
+                : "it cannot be loaded: " + cause;
+        return new DeviceAllocator() {
+            @Override
+            public String name() {
+                return "device allocator";
+            }
+
+            @Override
+            public String unavailableReason(ExecutionProvider provider) {
+                return why;
+            }
+
+            @Override
+            public TensorStore open(OrtEnvironment env, ExecutionProvider provider) {
+                throw new IllegalStateException(unavailableReason(provider));
+            }
+        };
     }
 
     private static TensorStores host(ExecutionProvider provider) {

@@ -63,6 +63,20 @@ class TensorStoresTest {
     }
 
     @Test
+    void cpuDeviceUsesAnAllocatorThatServesTheCpu() throws Exception {
+        AtomicInteger opened = new AtomicInteger();
+        TensorStores d = TensorStores.resolve(TensorPlacement.DEVICE, ExecutionProvider.CPU,
+                List.of(fake("not here", opened), fake(null, opened)));
+        assertEquals("device tensors (fake, CPU memory)", d.description());
+        d.open(OrtEnvironment.getEnvironment()).close();
+        assertEquals(1, opened.get());
+        assertEquals("device tensors (CPU allocator)", TensorStores.resolve(TensorPlacement.DEVICE,
+                ExecutionProvider.CPU, List.of(fake("not here", opened))).description());
+        assertFalse(TensorStores.resolve(TensorPlacement.AUTO, ExecutionProvider.CPU, List.of(fake(null, opened)))
+                .device());
+    }
+
+    @Test
     void cudaWithoutAllocatorFallsBackOrFails() throws Exception {
         TensorStores auto = TensorStores.resolve(TensorPlacement.AUTO, CUDA, List.of());
         assertFalse(auto.device());
