@@ -707,13 +707,17 @@ final class Generation {
      * and copied, each would pass through the heap first.
      */
     private OnnxTensor maskTensor(long[] shape, java.util.function.Consumer<FloatBuffer> fill) throws OrtException {
+        FloatBuffer buf = directFloats(elementCount(shape));
+        fill.accept(buf);
+        return track(OnnxTensor.createTensor(env, buf, shape));
+    }
+
+    private static int elementCount(long[] shape) {
         long n = 1;
         for (long d : shape) {
             n *= d;
         }
-        FloatBuffer buf = directFloats(Math.toIntExact(n));
-        fill.accept(buf);
-        return track(OnnxTensor.createTensor(env, buf, shape));
+        return Math.toIntExact(n);
     }
 
     /**
@@ -731,14 +735,14 @@ final class Generation {
 
     /** As {@link #maskTensor}, in the store on the device path (copied there once). */
     private OnnxTensor stepMask(long[] shape, java.util.function.Consumer<FloatBuffer> fill) throws OrtException {
-        OnnxTensor host = maskTensor(shape, fill);
         if (!device) {
-            return host;
+            return maskTensor(shape, fill);
         }
-        FloatBuffer values = host.getFloatBuffer();
+        // Filled once on the host and written to the store: no host tensor, no copy of it (masks grow as S²).
+        FloatBuffer values = directFloats(elementCount(shape));
+        fill.accept(values);
         StoreTensor t = store.allocate(OnnxJavaType.FLOAT, shape);
         store.write(t, 0, values, 0, values.capacity());
-        release(host);
         return t.tensor();
     }
 

@@ -34,7 +34,6 @@ import java.util.Set;
 final class CApiTensorStore implements TensorStore {
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
-    private static final ValueLayout.OfLong L = ValueLayout.JAVA_LONG;
 
     private final OrtCApi api;
     private final long env;
@@ -173,43 +172,41 @@ final class CApiTensorStore implements TensorStore {
 
     @Override
     public void write(StoreTensor dst, long dstIndex, float[] src, int offset, int length) {
-        T d = own(dst, OnnxJavaType.FLOAT);
-        check(d, dstIndex, length);
         java.util.Objects.checkFromIndexSize(offset, length, src.length);
-        if (hostAccessible) {
-            MemorySegment.copy(src, offset, segment(d), F, dstIndex * 4, length);
-        } else {
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment host = a.allocate(4L * length, 64);
-                MemorySegment.copy(src, offset, host, F, 0, length);
-                toDevice(host, d.data + dstIndex * 4, length, OrtCApi.TYPE_FLOAT);
-            }
-        }
-        log.hostToDevice(length * 4L);
+        writeFrom(own(dst, OnnxJavaType.FLOAT), dstIndex, MemorySegment.ofArray(src), 4L * offset, length,
+                OrtCApi.TYPE_FLOAT);
     }
 
     @Override
     public void write(StoreTensor dst, long dstIndex, FloatBuffer src, int offset, int length) {
-        float[] tmp = new float[length];
-        src.get(offset, tmp, 0, length);
-        write(dst, dstIndex, tmp, 0, length);
+        java.util.Objects.checkFromIndexSize(offset, length, src.limit());
+        // Straight from the buffer's memory (a mask can be hundreds of MB): no float[] in between.
+        writeFrom(own(dst, OnnxJavaType.FLOAT), dstIndex, MemorySegment.ofBuffer(src.duplicate().rewind()),
+                4L * offset, length, OrtCApi.TYPE_FLOAT);
     }
 
     @Override
     public void write(StoreTensor dst, long dstIndex, long[] src, int offset, int length) {
-        T d = own(dst, OnnxJavaType.INT64);
-        check(d, dstIndex, length);
         java.util.Objects.checkFromIndexSize(offset, length, src.length);
+        writeFrom(own(dst, OnnxJavaType.INT64), dstIndex, MemorySegment.ofArray(src), 8L * offset, length,
+                OrtCApi.TYPE_INT64);
+    }
+
+    /** Copies {@code length} elements from host memory at byte {@code srcOffset} of {@code src} into {@code d}. */
+    private void writeFrom(T d, long dstIndex, MemorySegment src, long srcOffset, int length, int type) {
+        check(d, dstIndex, length);
+        int size = type == OrtCApi.TYPE_FLOAT ? 4 : 8;
+        long bytes = (long) size * length;
         if (hostAccessible) {
-            MemorySegment.copy(src, offset, segment(d), L, dstIndex * 8, length);
+            MemorySegment.copy(src, srcOffset, segment(d), dstIndex * size, bytes);
         } else {
             try (Arena a = Arena.ofConfined()) {
-                MemorySegment host = a.allocate(8L * length, 64);
-                MemorySegment.copy(src, offset, host, L, 0, length);
-                toDevice(host, d.data + dstIndex * 8, length, OrtCApi.TYPE_INT64);
+                MemorySegment host = a.allocate(bytes, 64);
+                MemorySegment.copy(src, srcOffset, host, 0, bytes);
+                toDevice(host, d.data + dstIndex * size, length, type);
             }
         }
-        log.hostToDevice(length * 8L);
+        log.hostToDevice(bytes);
     }
 
     @Override
