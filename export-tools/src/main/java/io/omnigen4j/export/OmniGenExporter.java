@@ -35,7 +35,6 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -273,7 +272,7 @@ public final class OmniGenExporter {
             ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             json.writeValue(tmp.resolve(ManifestModel.FILE_NAME).toFile(), manifest);
             if (Files.exists(out)) {
-                deleteTree(out);
+                StagingFolder.deleteTree(out);
             }
             staging.close(); // lock file gone before the rename: the model folder holds only what the manifest lists
             try {
@@ -289,7 +288,7 @@ public final class OmniGenExporter {
                 try {
                     staging.close();
                 } finally {
-                    deleteTree(tmp);
+                    StagingFolder.deleteTree(tmp);
                 }
             }
         }
@@ -344,14 +343,4 @@ public final class OmniGenExporter {
         return HexFormat.of().formatHex(md.digest());
     }
 
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }
