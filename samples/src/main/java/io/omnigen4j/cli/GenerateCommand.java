@@ -15,6 +15,7 @@ import io.omnigen4j.sdk.image.ImageSize;
 import io.omnigen4j.sdk.image.InputImagePreprocessor;
 import io.omnigen4j.sdk.image.InputImageException;
 import io.omnigen4j.sdk.image.RgbImage;
+import io.omnigen4j.sdk.model.IntegrityCheck;
 import io.omnigen4j.sdk.model.ModelFolder;
 import io.omnigen4j.sdk.model.ModelFolderException;
 import io.omnigen4j.sdk.model.ModelLimits;
@@ -211,7 +212,8 @@ final class GenerateCommand implements Callable<Integer>, OmniGenCli.Verbose {
         }
         // ModelFolderException: exit 2, message says how to fix. The manifest gives the model's limits, checked
         // here so that a size or prompt the model cannot take fails now rather than after loading the graphs.
-        ModelFolder folder = ModelFolder.open(demo ? modelDir : model);
+        // Sizes only: OmniGen.load hashes the files right after, with the runtime's integrity setting.
+        ModelFolder folder = ModelFolder.open(demo ? modelDir : model, IntegrityCheck.SIZES);
         modelDir = folder.path();
         checkModelLimits(folder, request, inputs);
 
